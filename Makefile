@@ -1,0 +1,48 @@
+# satmon: `make run` starts the whole system, `make test` runs every test.
+# Both set themselves up on a fresh Debian machine (Python 3.11, Java 17, Maven).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV     := $(PYTHON) -m uv
+UV_VERSION := 0.13.8
+
+.PHONY: install run up down status test lint unit bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+	@test -x $(BIN)/python || $(UV) venv --python 3.11 $(VENV)
+	$(UV) pip install --python $(BIN)/python -e ".[triton,dev]"
+	@touch $@
+
+run: install          ## everything: servers, functions, dispatcher, simulator (Ctrl-C stops)
+	$(BIN)/satmon up
+
+up: install           ## the same, in the background
+	$(BIN)/satmon up --detach
+
+down:
+	$(BIN)/satmon down
+
+status:
+	$(BIN)/satmon status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: install         ## tests that need no server
+	$(BIN)/pytest -m "not integration"
+
+test: install lint    ## lint, then every test against the real servers (started if needed)
+	$(BIN)/satmon up --detach --without simulator
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/satmon up --detach --without simulator
+	$(BIN)/satmon bench
+
+clean: down
+	rm -rf .satmon

@@ -1,0 +1,5 @@
+"""``python -m satmon`` is the same CLI as ``satmon``."""
+
+from satmon.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""One place for satmon's settings: every field can be set as a ``SATMON_*`` env var.
+
+Ports are the contract ports of ARCHITECTURE.md. PostgreSQL moves off 5432 when that
+port is taken by somebody else; the launcher records the port it chose in the run
+folder and ``Settings`` picks it up from there, so every client agrees without
+anyone exporting variables by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "satmon-dev-token", "secret"}
+
+
+class Settings(BaseSettings):
+    """Settings shared by the launcher, clients, functions and CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="SATMON_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development | production")
+    run_dir: Path = Field(REPO_ROOT / ".satmon", description="data, logs and pid files")
+    repo_root: Path = REPO_ROOT
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_controller_port: int = 9093
+    kafka_heap: str = "512m"
+    kafka_version: str = "4.1.1"
+
+    vm_url: str = "http://127.0.0.1:8428"
+    vm_retention: str = "1y"
+
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "satmon"
+    pg_password: str = "satmon"
+    pg_database: str = "satmon"
+
+    triton_http_port: int = 8500
+    triton_grpc_port: int = 8501
+    triton_metrics_port: int = 8502
+    triton_model_repository: Path = REPO_ROOT / "triton" / "models"
+
+    api_token: str = "satmon-dev-token"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ports_chosen_by_launcher(cls, data: Any) -> Any:
+        """Fill ports the launcher picked (recorded in run_dir/ports.json) unless set."""
+        if not isinstance(data, dict):
+            return data
+        run_dir = Path(data.get("run_dir") or REPO_ROOT / ".satmon")
+        ports_file = run_dir / "ports.json"
+        if ports_file.exists():
+            for key, value in json.loads(ports_file.read_text()).items():
+                data.setdefault(key, value)
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment != "development":
+            for name in ("api_token", "pg_password"):
+                if getattr(self, name) in PLACEHOLDER_SECRETS | {"satmon"}:
+                    raise ValueError(
+                        f"SATMON_{name.upper()} must be set to a real secret in {self.environment}"
+                    )
+        return self
+
+    @property
+    def pg_dsn(self) -> str:
+        return (
+            f"host={self.pg_host} port={self.pg_port} dbname={self.pg_database} "
+            f"user={self.pg_user} password={self.pg_password}"
+        )
+
+    @property
+    def triton_http_url(self) -> str:
+        return f"127.0.0.1:{self.triton_http_port}"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.run_dir / "logs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,188 @@
+"""Start, find and stop the stack's processes, one session (process group) each.
+
+Each component runs in its own session so that Ctrl-C in the launcher's terminal does
+not reach it half-way: the launcher stops components itself, in reverse order, and
+waits until each process group is gone. A pid file per component (JSON: pid, start
+time, ports, argv) lets ``satmon status`` and ``satmon down`` work from any shell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ProcessSpec:
+    """How to run one component: argv, environment, ports and how to tell it's healthy."""
+
+    name: str
+    argv: Sequence[str]
+    ports: Sequence[int] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    healthy: Callable[[], bool] = lambda: True
+    after_healthy: Callable[[], None] | None = None
+    start_timeout_s: float = 60.0
+    stop_timeout_s: float = 20.0
+    stop_signal: int = signal.SIGTERM
+    kind: str = "server"
+
+
+@dataclass
+class Running:
+    name: str
+    pid: int
+    started: float
+    ports: list[int]
+    argv: list[str]
+    log: str
+
+    @property
+    def alive(self) -> bool:
+        return pid_alive(self.pid)
+
+
+class ProcessTable:
+    """The pid files under ``<run_dir>/pids`` and the logs under ``<run_dir>/logs``."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.pid_dir = run_dir / "pids"
+        self.log_dir = run_dir / "logs"
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(self, spec: ProcessSpec) -> Running:
+        self.pid_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_path(spec.name)
+        env = {**os.environ, **spec.env}
+        with log_path.open("ab") as log:
+            log.write(f"\n==== satmon: starting {spec.name} at {time.ctime()} ====\n".encode())
+            log.flush()
+            proc = subprocess.Popen(
+                list(spec.argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        running = Running(
+            spec.name, proc.pid, time.time(), list(spec.ports), list(spec.argv), str(log_path)
+        )
+        self._pid_file(spec.name).write_text(json.dumps(running.__dict__))
+        return running
+
+    def get(self, name: str) -> Running | None:
+        path = self._pid_file(name)
+        if not path.exists():
+            return None
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+            return Running(**data)
+        except (ValueError, TypeError):
+            return None
+
+    def stop(self, name: str, timeout_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
+        """Stop a component's whole process group; SIGKILL after the timeout. True if it ran."""
+        running = self.get(name)
+        if running is None:
+            return False
+        was_alive = running.alive
+        if was_alive:
+            _signal_group(running.pid, sig)
+            deadline = time.monotonic() + timeout_s
+            while _group_alive(running.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _group_alive(running.pid):
+                _signal_group(running.pid, signal.SIGKILL)
+                deadline = time.monotonic() + 5
+                while _group_alive(running.pid) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+        self._pid_file(name).unlink(missing_ok=True)
+        return was_alive
+
+    def names(self) -> list[str]:
+        if not self.pid_dir.exists():
+            return []
+        return sorted(p.stem for p in self.pid_dir.glob("*.pid"))
+
+    def log_tail(self, name: str, lines: int = 25) -> str:
+        path = self.log_path(name)
+        if not path.exists():
+            return "(no log)"
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 64 * 1024))
+            text = fh.read().decode(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _pid_file(self, name: str) -> Path:
+        return self.pid_dir / f"{name}.pid"
+
+
+def pid_alive(pid: int) -> bool:
+    """True if the process exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
+    return True
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any live, non-zombie process left in the process group ``pgid``."""
+    if pid_alive(pgid):
+        return True
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.3) -> bool:
+    """True if something accepts TCP connections on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port_from(start: int, host: str = "127.0.0.1") -> int:
+    port = start
+    while port_open(port, host):
+        port += 1
+    return port

@@ -1,0 +1,153 @@
+"""VictoriaMetrics client: batched JSON-line import, raw export and range queries.
+
+Samples are written with the telemetry's own timestamps (ms). The server runs with
+``-dedup.minScrapeInterval=1ms``, so writing the same sample twice (a redelivery)
+leaves one sample, which is what makes the telemetry writer idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from satmon.errors import PermanentError, TransientError
+from satmon.events import METRIC_PREFIX, Telemetry
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One exported series: label set plus parallel value / timestamp (ms) lists."""
+
+    labels: dict[str, str]
+    values: list[float]
+    timestamps: list[int]
+
+
+class VictoriaMetrics:
+    """Thin synchronous client; one per process (it keeps a connection pool)."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- writes ---------------------------------------------------------------------
+    def import_lines(self, body: bytes) -> None:
+        """POST JSON lines to /api/v1/import; 5xx / connection errors are transient."""
+        try:
+            response = self._http.post("/api/v1/import", content=body)
+        except httpx.TransportError as exc:
+            raise TransientError(f"VictoriaMetrics unreachable at {self.url}: {exc}") from exc
+        if response.status_code >= 500:
+            raise TransientError(
+                f"VictoriaMetrics answered {response.status_code}: {response.text[:200]}"
+            )
+        if response.status_code >= 400:
+            raise PermanentError(f"VictoriaMetrics refused the import: {response.text[:200]}")
+
+    def write_telemetry(self, samples: Iterable[Telemetry]) -> int:
+        """Write the seven metrics of every sample in one request; returns samples written."""
+        body = telemetry_import_body(samples)
+        if body:
+            self.import_lines(body)
+        return body.count(b"\n")
+
+    # --- reads ----------------------------------------------------------------------
+    def export(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[Series]:
+        """Raw samples of every series matching ``match`` (times in s or RFC 3339)."""
+        params: dict[str, Any] = {"match[]": match}
+        if start is not None:
+            params["start"] = start
+        if end is not None:
+            params["end"] = end
+        response = self._get("/api/v1/export", params)
+        out = []
+        for line in response.text.splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out.append(Series(row["metric"], row["values"], row["timestamps"]))
+        return out
+
+    def query_range(self, query: str, start: float, end: float, step: str) -> list[dict[str, Any]]:
+        response = self._get(
+            "/api/v1/query_range", {"query": query, "start": start, "end": end, "step": step}
+        )
+        result: list[dict[str, Any]] = response.json()["data"]["result"]
+        return result
+
+    def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"query": query}
+        if time is not None:
+            params["time"] = time
+        result: list[dict[str, Any]] = self._get("/api/v1/query", params).json()["data"]["result"]
+        return result
+
+    def last_points(
+        self,
+        satellite_id: str,
+        metric: str,
+        n: int,
+        lookback_s: float = 3600.0,
+        now_s: float | None = None,
+    ) -> Series | None:
+        """The newest ``n`` raw samples of one satellite's metric within the lookback."""
+        import time as _time
+
+        end = now_s if now_s is not None else _time.time()
+        series = self.export(metric_selector(metric, satellite_id), start=end - lookback_s, end=end)
+        if not series:
+            return None
+        s = series[0]
+        return Series(s.labels, s.values[-n:], s.timestamps[-n:])
+
+    def healthy(self) -> bool:
+        try:
+            return self._http.get("/health", timeout=2.0).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def flush_search_cache(self) -> None:
+        """Make just-written samples visible to queries at once (tests, benchmarks)."""
+        self._get("/internal/force_flush", {})
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> httpx.Response:
+        try:
+            response = self._http.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise TransientError(f"VictoriaMetrics unreachable at {self.url}: {exc}") from exc
+        if response.status_code >= 500:
+            raise TransientError(
+                f"VictoriaMetrics answered {response.status_code}: {response.text[:200]}"
+            )
+        if response.status_code >= 400:
+            raise PermanentError(f"VictoriaMetrics refused the query: {response.text[:200]}")
+        return response
+
+
+def metric_selector(metric: str, satellite_id: str | None = None) -> str:
+    name = metric if metric.startswith(METRIC_PREFIX) else METRIC_PREFIX + metric
+    if satellite_id is None:
+        return name
+    return f'{name}{{satellite_id="{satellite_id}"}}'
+
+
+def telemetry_import_body(samples: Iterable[Telemetry]) -> bytes:
+    """JSON lines for /api/v1/import: one line per (sample, metric)."""
+    lines: list[str] = []
+    for sample in samples:
+        ts = sample.timestamp_ms
+        sat = json.dumps(sample.satellite_id)
+        for metric, value in sample.metric_values().items():
+            lines.append(
+                f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}","satellite_id":{sat}}},'
+                f'"values":[{value!r}],"timestamps":[{ts}]}}\n'
+            )
+    return "".join(lines).encode()

@@ -1,0 +1,80 @@
+"""The launcher on real servers, in a scratch run folder on ports of its own:
+`up` then `down` leaves no process and no listening port; a component that fails to
+start is reported by name with the tail of its log, and nothing is left running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from satmon.settings import Settings
+from satmon.stack.postgres import drop_data, postgres_data_dir
+from satmon.stack.process import ProcessTable, pid_alive, port_open
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _satmon(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "satmon", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.fixture
+def scratch_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "SATMON_RUN_DIR": str(tmp_path / "run"),
+        "SATMON_VM_URL": "http://127.0.0.1:18428",
+        "SATMON_PG_PORT": "15432",
+        "COLUMNS": "200",
+    }
+
+
+def test_up_then_down_leaves_nothing_behind(scratch_env: dict[str, str]) -> None:
+    ports = [18428, 15432]
+    assert not any(port_open(p) for p in ports), "scratch ports must be free before the test"
+    up = _satmon(["up", "--detach", "--only", "victoriametrics", "--only", "postgres"], scratch_env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    table = ProcessTable(Path(scratch_env["SATMON_RUN_DIR"]))
+    pids = {name: table.get(name).pid for name in ("victoriametrics", "postgres")}  # type: ignore[union-attr]
+    assert all(pid_alive(pid) for pid in pids.values())
+    assert all(port_open(p) for p in ports)
+
+    status = _satmon(["status"], scratch_env)
+    assert status.returncode == 0
+    assert "victoriametrics" in status.stdout and "18428" in status.stdout
+
+    again = _satmon(["up", "--detach", "--only", "victoriametrics"], scratch_env)
+    assert again.returncode == 0
+    assert "already up" in again.stderr
+
+    down = _satmon(["down"], scratch_env)
+    assert down.returncode == 0, down.stderr
+    assert not any(pid_alive(pid) for pid in pids.values())
+    assert not any(port_open(p) for p in ports)
+    assert _postgres_processes(scratch_env["SATMON_RUN_DIR"]) == []
+    drop_data(Settings(run_dir=Path(scratch_env["SATMON_RUN_DIR"])))
+
+
+def test_failed_component_is_named_with_its_log(scratch_env: dict[str, str]) -> None:
+    env = {**scratch_env, "SATMON_VM_RETENTION": "not-a-duration"}
+    up = _satmon(["up", "--detach", "--only", "victoriametrics"], env)
+    assert up.returncode == 1
+    assert "victoriametrics failed to start" in up.stderr
+    assert "retentionPeriod" in up.stderr  # the tail of VictoriaMetrics' own log
+    assert not port_open(18428)
+    assert ProcessTable(Path(scratch_env["SATMON_RUN_DIR"])).names() == []
+
+
+def _postgres_processes(run_dir: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    data_dir = str(postgres_data_dir(Settings(run_dir=Path(run_dir))))
+    return [line for line in out.splitlines() if data_dir in line and "postgres" in line]
