@@ -113,6 +113,8 @@ class Launcher:
                             ) from exc
                     self.say(f"{name} healthy after {time.monotonic() - begun:.1f}s")
                     del pending[name]
+                elif reason := spec.failed():
+                    raise ComponentFailed(name, reason, self.table.log_tail(name))
                 elif time.monotonic() - begun > spec.start_timeout_s:
                     raise ComponentFailed(
                         name,

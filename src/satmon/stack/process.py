@@ -32,6 +32,7 @@ class ProcessSpec:
     cwd: Path | None = None
     healthy: Callable[[], bool] = lambda: True
     after_healthy: Callable[[], None] | None = None
+    failed: Callable[[], str | None] = lambda: None  # a reason to stop waiting at once
     start_timeout_s: float = 60.0
     stop_timeout_s: float = 20.0
     stop_signal: int = signal.SIGTERM

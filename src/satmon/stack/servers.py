@@ -96,7 +96,15 @@ def triton_spec(settings: Settings) -> ProcessSpec:
     env = {
         "PYTHONPATH": os.pathsep.join([str(settings.repo_root / "src"), site_packages]),
         "LD_LIBRARY_PATH": os.pathsep.join(
-            p for p in [str(python_lib), os.environ.get("LD_LIBRARY_PATH", "")] if p
+            # the interpreter's own libpython first, then the libraries the wheel vendors
+            # for the stub (libcudart and friends, renamed by auditwheel)
+            p
+            for p in [
+                str(python_lib),
+                str(server_root.parent.parent / "nvidia_pytriton.libs"),
+                os.environ.get("LD_LIBRARY_PATH", ""),
+            ]
+            if p
         ),
         "OMP_NUM_THREADS": "1",
     }
@@ -121,6 +129,7 @@ def triton_spec(settings: Settings) -> ProcessSpec:
         env=env,
         ports=[settings.triton_http_port, settings.triton_grpc_port, settings.triton_metrics_port],
         healthy=lambda: _http_ok(f"http://127.0.0.1:{settings.triton_http_port}/v2/health/ready"),
+        failed=lambda: _triton_load_failure(settings.triton_http_port),
         start_timeout_s=240,
         stop_timeout_s=30,
     )
@@ -205,6 +214,20 @@ def _python_backend_dir(target: Path, server_root: Path) -> Path:
     if not dest.exists():
         shutil.copy2(stub, dest)
     return target
+
+
+def _triton_load_failure(http_port: int) -> str | None:
+    """A model that Triton gave up loading (state UNAVAILABLE), with Triton's reason."""
+    try:
+        index = httpx.post(f"http://127.0.0.1:{http_port}/v2/repository/index", timeout=2.0)
+    except httpx.HTTPError:
+        return None
+    if index.status_code != 200:
+        return None
+    for model in index.json():
+        if model.get("state") == "UNAVAILABLE":
+            return f"model {model.get('name')} failed to load: {model.get('reason', '')}"
+    return None
 
 
 def _http_ok(url: str) -> bool:
