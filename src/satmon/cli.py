@@ -111,24 +111,20 @@ def _duration(seconds: float) -> str:
 
 def _register_optional() -> None:
     """Commands whose modules are written alongside the launcher."""
-    try:
-        from satmon.simulator.cli import simulate
+    from satmon.simulator.cli import simulate
 
-        app.command("simulate")(simulate)
-    except ImportError:
-        pass
+    app.command("simulate")(simulate)
     try:
         from satmon.forecast.cli import models_app
 
         app.add_typer(models_app, name="models", help="Train and evaluate the forecast models.")
     except ImportError:
         pass
-    try:
-        from satmon.eventing.cli import eventing_app
+    from satmon.eventing.bench import bench
+    from satmon.eventing.cli import eventing_app
 
-        app.add_typer(eventing_app, name="eventing", help="The local Knative-style dispatcher.")
-    except ImportError:
-        pass
+    app.add_typer(eventing_app, name="eventing", help="The local Knative-style dispatcher.")
+    app.command("bench")(bench)
 
 
 _register_optional()

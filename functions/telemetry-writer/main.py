@@ -1,0 +1,23 @@
+"""telemetry-writer: io.satmon.telemetry.v1 → seven samples each → VictoriaMetrics."""
+
+from collections.abc import Sequence
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from satmon.pipeline import clients, telemetry_writer
+from satmon.pipeline.host import Rejected, serve_batches
+
+
+@functions_framework.cloud_event
+def write_telemetry(event: CloudEvent) -> None:
+    """One event: 400 on a schema failure, 503 while VictoriaMetrics is down."""
+    telemetry_writer.write_event(clients.victoria_metrics(), event)
+
+
+def write_telemetry_batch(events: Sequence[CloudEvent]) -> list[Rejected]:
+    """A batch in one import; returns the events that can never succeed."""
+    return telemetry_writer.write_events(clients.victoria_metrics(), events)
+
+
+serve_batches(write_telemetry, write_telemetry_batch)

@@ -1,0 +1,8 @@
+"""Local Knative-style eventing: manifests, filters, delivery policy, dispatcher, PingSource.
+
+The cluster runs the manifests in ``eventing/`` on Knative Eventing (KafkaSource, Kafka
+Broker + Triggers, PingSource); locally :mod:`satmon.eventing.dispatcher` reads the same
+files and mirrors what Knative promises (see ``/work/shared/EVENTING.md``).
+"""
+
+from __future__ import annotations

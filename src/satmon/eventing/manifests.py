@@ -1,0 +1,510 @@
+"""Load the ``eventing/`` manifests, validate them against the published CRDs, resolve sinks.
+
+The manifests are the source of truth for the cluster and for the local dispatcher:
+
+* ``KafkaSource`` (sources.knative.dev) and ``Trigger`` (eventing.knative.dev) become
+  :class:`Subscription` objects (topics, consumer group, sink, delivery, ordering,
+  filters, batching).
+* ``Broker`` (class Kafka, annotation ``kafka.eventing.knative.dev/external.topic``) is,
+  locally, just the Kafka topic it stores events in. A sink or dead-letter sink that
+  refers to a Broker produces to that topic.
+* ``Service`` (serving.knative.dev) gives a function's local URL through the annotation
+  ``satmon.io/local-port`` (``http://127.0.0.1:<port>``).
+* ``PingSource`` becomes a :class:`PingSpec` for :mod:`satmon.eventing.ping`.
+
+Validation uses each CRD's ``openAPIV3Schema`` made strict: ``additionalProperties:
+false`` is added wherever a schema lists its properties and does not set
+``x-kubernetes-preserve-unknown-fields``, and ``metadata`` is checked as an ObjectMeta
+(name, namespace, labels, annotations with string values), so a misspelt field fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from satmon.eventing.delivery import DeliveryPolicy
+from satmon.eventing.filters import Predicate, compile_filters
+
+log = logging.getLogger(__name__)
+
+ANN_LOCAL_PORT = "satmon.io/local-port"
+ANN_BATCH_MAX_EVENTS = "satmon.io/batch-max-events"
+ANN_BATCH_MAX_WAIT_MS = "satmon.io/batch-max-wait-ms"
+ANN_MAX_IN_FLIGHT = "satmon.io/max-in-flight"
+ANN_INITIAL_OFFSET = "satmon.io/initial-offset"
+ANN_EXTERNAL_TOPIC = "kafka.eventing.knative.dev/external.topic"
+ANN_DELIVERY_ORDER = "kafka.eventing.knative.dev/delivery.order"
+DEFAULT_NAMESPACE = "default"
+
+# (apiVersion, kind) → (CRD file under the CRD folder, version name)
+CRD_FILES: dict[tuple[str, str], tuple[str, str]] = {
+    ("serving.knative.dev/v1", "Service"): ("serving.knative.dev/service.yaml", "v1"),
+    ("eventing.knative.dev/v1", "Broker"): ("eventing.knative.dev/broker.yaml", "v1"),
+    ("eventing.knative.dev/v1", "Trigger"): ("eventing.knative.dev/trigger.yaml", "v1"),
+    ("sources.knative.dev/v1", "PingSource"): ("sources.knative.dev/pingsource.yaml", "v1"),
+    ("sources.knative.dev/v1", "KafkaSource"): ("sources.knative.dev/100-kafka-source.yaml", "v1"),
+    ("sources.knative.dev/v1beta1", "KafkaSource"): (
+        "sources.knative.dev/100-kafka-source.yaml",
+        "v1beta1",
+    ),
+    ("openfaas.com/v1", "Function"): ("openfaas.com/openfaas.com_functions.yaml", "v1"),
+}
+
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+OBJECT_META_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"},
+        "namespace": {"type": "string"},
+        "labels": _STRING_MAP,
+        "annotations": _STRING_MAP,
+    },
+}
+
+
+class ManifestError(ValueError):
+    """A manifest that is invalid or that the local dispatcher cannot run."""
+
+
+# --- the local model ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpSink:
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class TopicSink:
+    """A Kafka topic (a Broker with an external topic): events are produced to it."""
+
+    topic: str
+    name: str = ""
+
+
+Sink = HttpSink | TopicSink
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer group delivering one or more topics to one HTTP subscriber."""
+
+    name: str
+    kind: str
+    topics: tuple[str, ...]
+    group: str
+    sink: HttpSink
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    ordered: bool = True
+    accept: Predicate = field(default=lambda attrs: True, compare=False, repr=False)
+    batch_max_events: int = 1
+    batch_max_wait_ms: float = 5.0
+    max_in_flight: int = 4
+    initial_offset: str = "earliest"
+    dead_letter_topic: str | None = None  # None: "<record topic>.dlq"
+
+    @property
+    def batched(self) -> bool:
+        return self.batch_max_events > 1
+
+
+@dataclass(frozen=True)
+class PingSpec:
+    name: str
+    namespace: str
+    schedule: str
+    timezone: str | None
+    content_type: str
+    data: bytes
+    sink: Sink
+    extensions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return f"/apis/v1/namespaces/{self.namespace}/pingsources/{self.name}"
+
+
+@dataclass
+class Topology:
+    documents: list[dict[str, Any]]
+    services: dict[str, HttpSink]
+    brokers: dict[str, TopicSink]
+    subscriptions: list[Subscription]
+    pings: list[PingSpec]
+
+    def subscription(self, name: str) -> Subscription:
+        for sub in self.subscriptions:
+            if sub.name == name:
+                return sub
+        raise KeyError(f"no subscription named {name!r}")
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_documents(folder: Path | str) -> list[dict[str, Any]]:
+    """Every YAML document of ``folder/*.yaml`` (sorted), each tagged with its file name."""
+    docs: list[dict[str, Any]] = []
+    paths = sorted(Path(folder).glob("*.yaml")) + sorted(Path(folder).glob("*.yml"))
+    if not paths:
+        raise ManifestError(f"no manifests (*.yaml) in {folder}")
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            for doc in yaml.safe_load_all(handle):
+                if doc is None:
+                    continue
+                if not isinstance(doc, dict):
+                    raise ManifestError(f"{path.name}: a manifest must be a mapping")
+                doc = dict(doc)
+                doc["__file__"] = path.name
+                docs.append(doc)
+    return docs
+
+
+def load_topology(
+    folder: Path | str, validate: bool = True, crd_dir: Path | None = None
+) -> Topology:
+    """Load, validate (when the CRDs are found) and resolve the manifests of ``folder``."""
+    docs = load_documents(folder)
+    if validate:
+        crds = crd_dir or find_crd_dir()
+        if crds is None:
+            log.warning("CRD schemas not found (set SATMON_CRD_DIR); skipping validation")
+        else:
+            problems = [p for doc in docs for p in validate_document(doc, crds)]
+            if problems:
+                raise ManifestError("invalid manifests:\n  " + "\n  ".join(problems))
+    return build_topology(docs)
+
+
+def build_topology(documents: Iterable[Mapping[str, Any]]) -> Topology:
+    docs = [dict(d) for d in documents]
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(str(doc.get("kind")), []).append(doc)
+    services = {_name(d): _service_sink(d) for d in by_kind.get("Service", [])}
+    brokers = {_name(d): _broker_topic(d) for d in by_kind.get("Broker", [])}
+    broker_delivery = {
+        _name(d): d.get("spec", {}).get("delivery") for d in by_kind.get("Broker", [])
+    }
+    resolver = _Resolver(services, brokers)
+    subs = [_kafka_source(d, resolver) for d in by_kind.get("KafkaSource", [])]
+    subs += [_trigger(d, resolver, brokers, broker_delivery) for d in by_kind.get("Trigger", [])]
+    pings = [_ping(d, resolver) for d in by_kind.get("PingSource", [])]
+    return Topology(docs, services, brokers, subs, pings)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def find_crd_dir() -> Path | None:
+    """``$SATMON_CRD_DIR``, else ``<repo>/shared/data/k8s-crds``, else ``/work/shared/...``."""
+    from satmon.settings import REPO_ROOT
+
+    candidates = [os.environ.get("SATMON_CRD_DIR")]
+    candidates += [str(REPO_ROOT / "shared/data/k8s-crds"), "/work/shared/data/k8s-crds"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "SOURCE.txt").exists():
+            return Path(candidate)
+    return None
+
+
+def validate_document(doc: Mapping[str, Any], crd_dir: Path) -> list[str]:
+    """Problems of one manifest against its strict CRD schema (empty list: valid)."""
+    import jsonschema
+
+    where = f"{doc.get('__file__', '?')}: {doc.get('kind')}/{_safe_name(doc)}"
+    key = (str(doc.get("apiVersion")), str(doc.get("kind")))
+    if key not in CRD_FILES:
+        return [f"{where}: no published CRD for apiVersion/kind {key}"]
+    schema = strict_schema(crd_dir, *key)
+    body = {k: v for k, v in doc.items() if k != "__file__"}
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        f"{where}: {'.'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message}"
+        for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    ]
+
+
+@lru_cache(maxsize=32)
+def strict_schema(crd_dir: Path, api_version: str, kind: str) -> dict[str, Any]:
+    """The CRD's openAPIV3Schema with ObjectMeta and ``additionalProperties: false`` added."""
+    rel, version = CRD_FILES[(api_version, kind)]
+    crd = yaml.safe_load((crd_dir / rel).read_text(encoding="utf-8"))
+    if crd.get("spec", {}).get("names", {}).get("kind") != kind:
+        raise ManifestError(f"{rel} does not define kind {kind}")
+    (entry,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+    schema = copy.deepcopy(entry["schema"]["openAPIV3Schema"])
+    props = schema.setdefault("properties", {})
+    props["apiVersion"] = {"type": "string", "enum": [api_version]}
+    props["kind"] = {"type": "string", "enum": [kind]}
+    props["metadata"] = OBJECT_META_SCHEMA
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
+    return strictify(schema)
+
+
+def strictify(schema: Any) -> Any:
+    """Add ``additionalProperties: false`` to every object schema that lists properties
+    and neither preserves unknown fields nor says otherwise about extra properties."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: strictify(v) for k, v in out["properties"].items()}
+        if (
+            not out.get("x-kubernetes-preserve-unknown-fields")
+            and "additionalProperties" not in out
+        ):
+            out["additionalProperties"] = False
+    if isinstance(out.get("additionalProperties"), dict):
+        out["additionalProperties"] = strictify(out["additionalProperties"])
+    if isinstance(out.get("items"), dict):
+        out["items"] = strictify(out["items"])
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        if isinstance(out.get(combinator), list):
+            out[combinator] = [strictify(s) for s in out[combinator]]
+    if isinstance(out.get("not"), dict):
+        out["not"] = strictify(out["not"])
+    return out
+
+
+# --- resolution ----------------------------------------------------------------------------
+
+
+class _Resolver:
+    def __init__(self, services: Mapping[str, HttpSink], brokers: Mapping[str, TopicSink]):
+        self.services = services
+        self.brokers = brokers
+
+    def sink(self, dest: Mapping[str, Any] | None, where: str) -> Sink:
+        """A Knative Destination (``ref`` and/or ``uri``) → local HTTP URL or Kafka topic."""
+        if not dest:
+            raise ManifestError(f"{where}: no sink")
+        ref, uri = dest.get("ref"), dest.get("uri")
+        if ref:
+            kind, name = ref.get("kind"), str(ref.get("name"))
+            if kind == "Service":
+                if name not in self.services:
+                    raise ManifestError(f"{where}: Service {name!r} is not among the manifests")
+                base = self.services[name]
+                return HttpSink(base.url + _path(uri), name) if uri else base
+            if kind == "Broker":
+                if name not in self.brokers:
+                    raise ManifestError(f"{where}: Broker {name!r} is not among the manifests")
+                return self.brokers[name]
+            raise ManifestError(f"{where}: sink kind {kind!r} cannot run locally")
+        if uri and "://" in uri:
+            return HttpSink(uri, uri)
+        raise ManifestError(f"{where}: sink needs a ref or an absolute uri")
+
+    def http(self, dest: Mapping[str, Any] | None, where: str) -> HttpSink:
+        sink = self.sink(dest, where)
+        if not isinstance(sink, HttpSink):
+            raise ManifestError(f"{where}: subscriber must be an HTTP addressable (a Service)")
+        return sink
+
+    def dead_letter_topic(self, delivery: Mapping[str, Any] | None, where: str) -> str | None:
+        dls = (delivery or {}).get("deadLetterSink")
+        if not dls:
+            return None
+        sink = self.sink(dls, f"{where}.delivery.deadLetterSink")
+        if isinstance(sink, TopicSink):
+            return sink.topic
+        raise ManifestError(f"{where}: locally a deadLetterSink must be a Broker (a Kafka topic)")
+
+
+def _kafka_source(doc: Mapping[str, Any], resolver: _Resolver) -> Subscription:
+    name, ns, ann = _name(doc), _namespace(doc), _annotations(doc)
+    spec = doc.get("spec", {})
+    where = f"KafkaSource/{name}"
+    ordering = str(spec.get("ordering", "ordered"))
+    if ordering not in ("ordered", "unordered"):
+        raise ManifestError(f"{where}: ordering must be ordered or unordered")
+    return Subscription(
+        name=name,
+        kind="KafkaSource",
+        topics=tuple(spec["topics"]),
+        group=spec.get("consumerGroup") or f"kafkasource-{ns}-{name}",
+        sink=resolver.http(spec.get("sink"), f"{where}.spec.sink"),
+        delivery=_delivery(spec.get("delivery"), where),
+        ordered=ordering == "ordered",
+        initial_offset=str(spec.get("initialOffset", "earliest")),
+        dead_letter_topic=resolver.dead_letter_topic(spec.get("delivery"), where),
+        **_batching(ann, where),
+    )
+
+
+def _trigger(
+    doc: Mapping[str, Any],
+    resolver: _Resolver,
+    brokers: Mapping[str, TopicSink],
+    broker_delivery: Mapping[str, Any],
+) -> Subscription:
+    name, ns, ann = _name(doc), _namespace(doc), _annotations(doc)
+    spec = doc.get("spec", {})
+    where = f"Trigger/{name}"
+    broker = str(spec.get("broker") or (spec.get("brokerRef") or {}).get("name"))
+    if broker not in brokers:
+        raise ManifestError(f"{where}: broker {broker!r} is not among the manifests")
+    delivery = spec.get("delivery") or broker_delivery.get(broker)
+    order = ann.get(ANN_DELIVERY_ORDER, "unordered")
+    if order not in ("ordered", "unordered"):
+        raise ManifestError(f"{where}: {ANN_DELIVERY_ORDER} must be ordered or unordered")
+    try:
+        accept = compile_filters(spec.get("filters"), (spec.get("filter") or {}).get("attributes"))
+    except ValueError as exc:
+        raise ManifestError(f"{where}: {exc}") from exc
+    return Subscription(
+        name=name,
+        kind="Trigger",
+        topics=(brokers[broker].topic,),
+        group=f"knative-trigger-{ns}-{name}",
+        sink=resolver.http(spec.get("subscriber"), f"{where}.spec.subscriber"),
+        delivery=_delivery(delivery, where),
+        ordered=order == "ordered",
+        accept=accept,
+        initial_offset=ann.get(ANN_INITIAL_OFFSET, "earliest"),
+        dead_letter_topic=resolver.dead_letter_topic(delivery, where),
+        **_batching(ann, where),
+    )
+
+
+def _ping(doc: Mapping[str, Any], resolver: _Resolver) -> PingSpec:
+    name, spec = _name(doc), doc.get("spec", {})
+    if "dataBase64" in spec:
+        import base64
+
+        data = base64.b64decode(spec["dataBase64"])
+    else:
+        data = str(spec.get("data", "")).encode()
+    return PingSpec(
+        name=name,
+        namespace=_namespace(doc),
+        schedule=str(spec.get("schedule", "* * * * *")),
+        timezone=spec.get("timezone"),
+        content_type=str(spec.get("contentType", "application/json" if data else "")),
+        data=data,
+        sink=resolver.sink(spec.get("sink"), f"PingSource/{name}.spec.sink"),
+        extensions=dict((spec.get("ceOverrides") or {}).get("extensions") or {}),
+    )
+
+
+def _service_sink(doc: Mapping[str, Any]) -> HttpSink:
+    port = _annotations(doc).get(ANN_LOCAL_PORT)
+    if not port or not str(port).isdigit():
+        raise ManifestError(f"Service/{_name(doc)}: annotation {ANN_LOCAL_PORT} (a port) is needed")
+    return HttpSink(f"http://127.0.0.1:{int(port)}", _name(doc))
+
+
+def _broker_topic(doc: Mapping[str, Any]) -> TopicSink:
+    topic = _annotations(doc).get(ANN_EXTERNAL_TOPIC)
+    if not topic:
+        raise ManifestError(f"Broker/{_name(doc)}: annotation {ANN_EXTERNAL_TOPIC} is needed")
+    return TopicSink(topic, _name(doc))
+
+
+def _delivery(spec: Mapping[str, Any] | None, where: str) -> DeliveryPolicy:
+    try:
+        return DeliveryPolicy.from_spec(spec)
+    except (ValueError, TypeError) as exc:
+        raise ManifestError(f"{where}.delivery: {exc}") from exc
+
+
+def _batching(ann: Mapping[str, str], where: str) -> dict[str, Any]:
+    try:
+        out: dict[str, Any] = {
+            "batch_max_events": int(ann.get(ANN_BATCH_MAX_EVENTS, "1")),
+            "batch_max_wait_ms": float(ann.get(ANN_BATCH_MAX_WAIT_MS, "5")),
+            "max_in_flight": int(ann.get(ANN_MAX_IN_FLIGHT, "4")),
+        }
+    except ValueError as exc:
+        raise ManifestError(f"{where}: bad satmon.io annotation: {exc}") from exc
+    if out["batch_max_events"] < 1 or out["max_in_flight"] < 1 or out["batch_max_wait_ms"] < 0:
+        raise ManifestError(f"{where}: batch-max-events and max-in-flight must be >= 1")
+    return out
+
+
+def _name(doc: Mapping[str, Any]) -> str:
+    name = (doc.get("metadata") or {}).get("name")
+    if not name:
+        raise ManifestError(f"{doc.get('__file__', '?')}: a {doc.get('kind')} without a name")
+    return str(name)
+
+
+def _safe_name(doc: Mapping[str, Any]) -> str:
+    meta = doc.get("metadata")
+    return str(meta.get("name", "?")) if isinstance(meta, Mapping) else "?"
+
+
+def _namespace(doc: Mapping[str, Any]) -> str:
+    return str((doc.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE)
+
+
+def _annotations(doc: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(k): str(v) for k, v in ((doc.get("metadata") or {}).get("annotations") or {}).items()
+    }
+
+
+def _path(uri: str) -> str:
+    return uri if uri.startswith("/") else "/" + uri
+
+
+# --- OpenFaaS ------------------------------------------------------------------------------
+
+_STACK_FIELDS = {
+    "image": "image",
+    "handler": "handler",
+    "labels": "labels",
+    "annotations": "annotations",
+    "environment": "environment",
+    "limits": "limits",
+    "requests": "requests",
+    "secrets": "secrets",
+    "constraints": "constraints",
+    "readonly_root_filesystem": "readOnlyRootFilesystem",
+}
+_STACK_ONLY = {"lang", "build_args", "build_options", "skip_build", "environment_file", "fprocess"}
+
+
+def stack_functions(
+    stack: Mapping[str, Any], namespace: str = "openfaas-fn"
+) -> list[dict[str, Any]]:
+    """``stack.yml`` → OpenFaaS ``Function`` objects (what ``faas-cli generate`` emits).
+
+    A key of a stack function that is neither a Function field nor a build-only key is
+    an error, so a misspelt key in ``stack.yml`` is caught as well.
+    """
+    out = []
+    for name, fn in (stack.get("functions") or {}).items():
+        unknown = set(fn) - set(_STACK_FIELDS) - _STACK_ONLY
+        if unknown:
+            raise ManifestError(f"stack.yml: function {name}: unknown keys {sorted(unknown)}")
+        spec: dict[str, Any] = {"name": name}
+        for key, field_name in _STACK_FIELDS.items():
+            if key in fn:
+                value = fn[key]
+                if key == "environment":
+                    value = {str(k): str(v) for k, v in value.items()}
+                spec[field_name] = value
+        out.append(
+            {
+                "apiVersion": "openfaas.com/v1",
+                "kind": "Function",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": spec,
+            }
+        )
+    return out

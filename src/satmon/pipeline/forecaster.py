@@ -1,0 +1,310 @@
+"""Forecast jobs: a window of the last 20 points from VictoriaMetrics → Triton → result events.
+
+Two inputs: ``io.satmon.forecast.requested.v1`` (one job) and the PingSource tick
+(``dev.knative.sources.ping``), on which the forecaster queues a job for every
+satellite seen in the last few minutes × 7 metrics × 2 models by publishing
+``forecast.requested`` events to ``inference.requests`` — each job shows as queued,
+and their job ids derive from the tick so a redelivered tick queues nothing new.
+
+A job that cannot succeed as asked (unknown model, too few points) ends as a
+``forecast.failed`` event with the reason; an unreachable VictoriaMetrics or Triton
+raises TransientError so the request is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import numpy as np
+from cloudevents.http import CloudEvent
+
+from satmon.errors import PermanentError, TransientError
+from satmon.events import (
+    METRIC_PREFIX,
+    METRICS,
+    TOPIC_REQUESTS,
+    TOPIC_RESULTS,
+    TYPE_FORECAST_COMPLETED,
+    TYPE_FORECAST_FAILED,
+    TYPE_FORECAST_REQUESTED,
+    EventError,
+    make_event,
+)
+from satmon.forecast import HORIZON, MODEL_NAMES, WINDOW
+from satmon.pipeline.host import Rejected
+from satmon.pipeline.schemas import (
+    TYPE_FORECAST_STARTED,
+    TYPE_PING,
+    ForecastOutcome,
+    ForecastRequest,
+    parse_request,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/functions/forecaster"
+SCHEDULE_SOURCE = "/functions/forecaster/schedule"
+ACTIVE_LOOKBACK_S = 300.0
+WINDOW_LOOKBACK_S = 3600.0
+DEFAULT_STEP_MS = 1000
+PERIODS = {"longitude": 360.0}
+"""Wrapped angles: the model unwraps the window so crossing ±180° is no jump."""
+
+
+class ForecastModel(Protocol):
+    """``satmon.forecast.triton_io.TritonForecaster``: windows ``[B, 20]`` → outputs ``[B, 10]``."""
+
+    def forecast(
+        self, model: str, windows: np.ndarray, period: float | None = None
+    ) -> dict[str, np.ndarray]: ...
+
+
+class SeriesSource(Protocol):
+    """What the forecaster needs of ``satmon.vm.VictoriaMetrics``."""
+
+    def last_points(
+        self,
+        satellite_id: str,
+        metric: str,
+        n: int,
+        lookback_s: float = ...,
+        now_s: float | None = ...,
+    ) -> Any: ...
+
+    def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class Plan:
+    """What the handler publishes: events to queue and results to deliver."""
+
+    records: list[tuple[str, CloudEvent]]
+    rejected: list[Rejected]
+
+
+def is_tick(event: CloudEvent) -> bool:
+    return event["type"] == TYPE_PING
+
+
+def handle_events(
+    events: Sequence[CloudEvent],
+    series: SeriesSource,
+    get_model: Callable[[], ForecastModel],
+    models: Sequence[str] = MODEL_NAMES,
+) -> Plan:
+    """Ticks become queued jobs; requests become completed / failed results.
+
+    ``get_model`` is called only when some job reaches the model (ticks never do).
+    """
+    records: list[tuple[str, CloudEvent]] = []
+    rejected: list[Rejected] = []
+    jobs: list[ForecastRequest] = []
+    for position, event in enumerate(events):
+        if is_tick(event):
+            records.extend((TOPIC_REQUESTS, e) for e in schedule_jobs(event, series, models))
+            continue
+        try:
+            if event["type"] != TYPE_FORECAST_REQUESTED:
+                raise EventError(
+                    f"expected {TYPE_FORECAST_REQUESTED} or a ping tick, got {event['type']!r}",
+                    field="type",
+                )
+            jobs.append(parse_request(event))
+        except EventError as exc:
+            rejected.append(Rejected(position, str(exc), exc.field))
+    records.extend((TOPIC_RESULTS, e) for e in run_jobs(jobs, series, get_model))
+    return Plan(records, rejected)
+
+
+def schedule_jobs(
+    tick: CloudEvent, series: SeriesSource, models: Sequence[str] = MODEL_NAMES
+) -> list[CloudEvent]:
+    """One forecast.requested event per active satellite × metric × model."""
+    tick_time = _event_time(tick)
+    satellites = active_satellites(series, tick_time.timestamp())
+    events = []
+    for sat in satellites:
+        for metric in METRICS:
+            for model_name in models:
+                job_id = str(
+                    uuid.uuid5(
+                        uuid.NAMESPACE_URL,
+                        f"satmon:{tick['source']}:{tick['id']}:{sat}:{metric}:{model_name}",
+                    )
+                )
+                req = ForecastRequest(
+                    job_id=job_id,
+                    satellite_id=sat,
+                    metric=metric,
+                    model=model_name,
+                    trigger="schedule",
+                    requested_at=tick_time,
+                )
+                events.append(
+                    make_event(
+                        TYPE_FORECAST_REQUESTED,
+                        SCHEDULE_SOURCE,
+                        req.model_dump(mode="json"),
+                        key=sat,
+                        event_id=job_id,
+                    )
+                )
+    log.info("tick %s: %d satellites, %d jobs queued", tick["id"], len(satellites), len(events))
+    return events
+
+
+def active_satellites(
+    series: SeriesSource, now_s: float, lookback_s: float = ACTIVE_LOOKBACK_S
+) -> list[str]:
+    """Satellites with any sample in the last ``lookback_s`` seconds, sorted."""
+    window = f"{max(int(lookback_s), 1)}s"
+    rows = series.query(
+        f"count by (satellite_id) (count_over_time({METRIC_PREFIX}altitude[{window}]))", time=now_s
+    )
+    return sorted({r["metric"]["satellite_id"] for r in rows if r["metric"].get("satellite_id")})
+
+
+def started_for(events: Sequence[CloudEvent]) -> list[tuple[str, CloudEvent]]:
+    """``forecast.started`` (status running) records for the valid requests among ``events``."""
+    now = datetime.now(UTC)
+    out = []
+    for event in events:
+        if event["type"] != TYPE_FORECAST_REQUESTED:
+            continue
+        try:
+            job = parse_request(event)
+        except EventError:
+            continue
+        out.append(
+            (TOPIC_RESULTS, _outcome_event(TYPE_FORECAST_STARTED, _outcome(job, started_at=now)))
+        )
+    return out
+
+
+def run_jobs(
+    jobs: Sequence[ForecastRequest], series: SeriesSource, get_model: Callable[[], ForecastModel]
+) -> list[CloudEvent]:
+    """Fetch each job's window, call the model once per model name, build result events."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    results: list[CloudEvent] = []
+    ready: dict[tuple[str, float | None], list[tuple[ForecastRequest, Any]]] = {}
+    for job in jobs:
+        if job.model not in MODEL_NAMES:
+            results.append(_failed(job, started, f"unknown model {job.model!r}"))
+            continue
+        window = series.last_points(
+            job.satellite_id, job.metric, WINDOW, lookback_s=WINDOW_LOOKBACK_S
+        )
+        count = len(window.values) if window is not None else 0
+        if window is None or count < WINDOW:
+            results.append(
+                _failed(
+                    job,
+                    started,
+                    f"not enough data: {count} of {WINDOW} points "
+                    f"in the last {int(WINDOW_LOOKBACK_S)} s",
+                )
+            )
+            continue
+        ready.setdefault((job.model, PERIODS.get(job.metric)), []).append((job, window))
+    for (model_name, period), group in ready.items():
+        windows = np.asarray([w.values for _, w in group], dtype=np.float64)  # [B, 20]
+        try:
+            outputs = get_model().forecast(model_name, windows, period=period)
+        except PermanentError as exc:
+            results.extend(_failed(job, started, f"model {model_name}: {exc}") for job, _ in group)
+            continue
+        except TransientError:
+            raise
+        except Exception as exc:  # a client we do not own: retry rather than lose the job
+            raise TransientError(f"model {model_name} call failed: {exc}") from exc
+        latency_ms = (time.perf_counter() - t0) * 1000.0
+        for row, (job, window) in enumerate(group):
+            results.append(_completed(job, window, outputs, row, started, latency_ms))
+    return results
+
+
+def _completed(
+    job: ForecastRequest,
+    window: Any,
+    outputs: dict[str, np.ndarray],
+    row: int,
+    started: datetime,
+    latency_ms: float,
+) -> CloudEvent:
+    forecast = np.asarray(outputs["forecast"][row], dtype=np.float64)[:HORIZON]
+    input_ts = [int(t) for t in window.timestamps]
+    step = _step_ms(input_ts)
+    pred_ts = [input_ts[-1] + step * (k + 1) for k in range(len(forecast))]
+    extra: dict[str, Any] = {}
+    for name, key in (("lower", "lower"), ("upper", "upper")):
+        if key in outputs:
+            extra[name] = [float(v) for v in np.asarray(outputs[key][row])[:HORIZON]]
+    if "anomaly_score" in outputs:
+        extra["anomaly_score"] = float(np.asarray(outputs["anomaly_score"]).reshape(-1)[row])
+    outcome = _outcome(
+        job,
+        started_at=started,
+        completed_at=datetime.now(UTC),
+        input_window=[float(v) for v in window.values],
+        input_timestamps=[_from_ms(t) for t in input_ts],
+        predictions=[float(v) for v in forecast],
+        prediction_timestamps=[_from_ms(t) for t in pred_ts],
+        latency_ms=latency_ms,
+        **extra,
+    )
+    return _outcome_event(TYPE_FORECAST_COMPLETED, outcome)
+
+
+def _failed(job: ForecastRequest, started: datetime, reason: str) -> CloudEvent:
+    outcome = _outcome(job, started_at=started, completed_at=datetime.now(UTC), error=reason)
+    return _outcome_event(TYPE_FORECAST_FAILED, outcome)
+
+
+def _outcome(job: ForecastRequest, **fields: Any) -> ForecastOutcome:
+    return ForecastOutcome(
+        job_id=job.job_id or "",
+        satellite_id=job.satellite_id,
+        metric=job.metric,
+        model=job.model,
+        trigger=job.trigger,
+        requested_at=job.requested_at or datetime.now(UTC),
+        **fields,
+    )
+
+
+def _outcome_event(event_type: str, outcome: ForecastOutcome) -> CloudEvent:
+    """Deterministic id per job and type, so a redelivered request dedupes downstream."""
+    suffix = event_type.rsplit(".", 2)[-2]
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"satmon:{outcome.job_id}:{suffix}"))
+    return make_event(
+        event_type, SOURCE, outcome.to_json_dict(), key=outcome.job_id, event_id=event_id
+    )
+
+
+def _step_ms(timestamps: Sequence[int]) -> int:
+    if len(timestamps) < 2:
+        return DEFAULT_STEP_MS
+    step = int(np.median(np.diff(np.asarray(timestamps, dtype=np.int64))))
+    return step if step > 0 else DEFAULT_STEP_MS
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
+def _event_time(event: CloudEvent) -> datetime:
+    raw = event.get("time")
+    if raw:
+        try:
+            return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)

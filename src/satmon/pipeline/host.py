@@ -1,0 +1,219 @@
+"""satmon's function host: functions-framework plus CloudEvents batched mode.
+
+functions-framework's ``cloudevent`` signature decodes one event per request. The
+host wraps ``functions_framework.create_app`` (same module loading, same entry point
+names) and answers every POST itself: binary and structured events go to the single
+handler, ``application/cloudevents-batch+json`` bodies to the batch handler that the
+function module declared with :func:`serve_batches`. Answers follow the batch
+contract of ``pipeline/README.md``. Plain ``functions-framework --signature-type
+cloudevent`` keeps working for single events (the module still registers
+problem+json error handlers for it).
+
+Run: ``python -m satmon.pipeline.host --source functions/<name>/main.py --target <fn>
+--port <port>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from satmon.errors import PermanentError, TransientError
+from satmon.pipeline.cloudevent_http import (
+    BATCH_JSON,
+    HttpProblem,
+    decode_batch_lenient,
+    decode_request,
+    media_type,
+    problem_response,
+    rejection,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An event of a batch that can never succeed: its position in the list given."""
+
+    position: int
+    detail: str
+    field: str | None = None
+
+
+SingleHandler = Callable[[CloudEvent], Any]
+BatchHandler = Callable[[Sequence[CloudEvent]], list[Rejected]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    single: SingleHandler
+    batch: BatchHandler | None
+
+
+_HANDLERS: dict[str, _Registered] = {}
+
+
+def serve_batches(single: SingleHandler, batch: BatchHandler | None = None) -> None:
+    """Declare ``single``'s batch handler (None: the host loops over ``single``).
+
+    Called at import of a function's main.py. Also installs the problem+json error
+    handlers on the functions-framework app being created (plain ff runs).
+    """
+    _HANDLERS[single.__name__] = _Registered(single, batch)
+    install_error_handlers()
+
+
+def install_error_handlers() -> None:
+    """PermanentError → 400, TransientError → 503 on the app functions-framework is creating.
+
+    functions-framework points ``functions_framework.errorhandler`` at the app while it
+    executes the function module; outside ``create_app`` this is a harmless no-op.
+    """
+    register = functions_framework.errorhandler
+    if not callable(register) or type(register).__name__ == "DummyErrorHandler":
+        return
+    register(PermanentError)(_permanent_answer)
+    register(TransientError)(_transient_answer)
+
+
+def create_function_app(
+    source: str, target: str, signature_type: str = "cloudevent", accept_batch: bool = True
+) -> flask.Flask:
+    """functions-framework's app for ``target``, answering binary / structured / batched POSTs."""
+    app = functions_framework.create_app(target, source, signature_type)
+    registered = _HANDLERS.get(target)
+    if signature_type != "cloudevent" or registered is None:
+        return app
+    app.register_error_handler(PermanentError, _permanent_answer)
+    app.register_error_handler(TransientError, _transient_answer)
+
+    @app.before_request
+    def _answer_cloudevent() -> Any:
+        if flask.request.method != "POST":
+            return None
+        return handle_request(registered, flask.request, accept_batch)
+
+    return app
+
+
+def handle_request(registered: _Registered, request: flask.Request, accept_batch: bool) -> Any:
+    """Answer one POST: a single event (binary / structured) or a batch."""
+    if _is_batch(request):
+        if not accept_batch:
+            return problem_response(415, "batched mode is not accepted here", "Content-Type")
+        if media_type(request.content_type) != BATCH_JSON:
+            return problem_response(
+                415, f"unsupported batch format {request.content_type!r}", "Content-Type"
+            )
+        return _handle_batch(registered, request.get_data())
+    try:
+        decoded = decode_request(dict(request.headers), request.get_data(), accept_batch=False)
+    except HttpProblem as exc:
+        return exc.to_response()
+    try:
+        registered.single(decoded.events[0])
+    except PermanentError as exc:
+        return _permanent_answer(exc)
+    except TransientError as exc:
+        return _transient_answer(exc)
+    return "OK", 200
+
+
+def _handle_batch(registered: _Registered, body: bytes) -> Any:
+    try:
+        good, rejected = decode_batch_lenient(body)
+    except HttpProblem as exc:
+        return exc.to_response()
+    events = [event for _, event in good]
+    try:
+        refused = run_batch(registered, events)
+    except TransientError as exc:
+        return _transient_answer(exc)
+    for item in refused:
+        index, event = good[item.position]
+        rejected.append(rejection(index, event["id"], event["source"], item.detail, item.field))
+    rejected.sort(key=lambda r: r["index"])
+    if rejected:
+        log.warning(
+            "batch of %d: %d rejected", len(good) + len(rejected) - len(refused), len(rejected)
+        )
+    body_out = {"accepted": len(events) - len(refused), "rejected": rejected}
+    return json.dumps(body_out), 200, {"Content-Type": "application/json"}
+
+
+def run_batch(registered: _Registered, events: Sequence[CloudEvent]) -> list[Rejected]:
+    """The batch handler, or the single handler once per event (a transient error aborts)."""
+    if not events:
+        return []
+    if registered.batch is not None:
+        try:
+            return registered.batch(events)
+        except PermanentError as exc:
+            return [Rejected(i, str(exc), exc.field) for i in range(len(events))]
+    refused: list[Rejected] = []
+    for i, event in enumerate(events):
+        try:
+            registered.single(event)
+        except PermanentError as exc:
+            refused.append(Rejected(i, str(exc), exc.field))
+    return refused
+
+
+def _is_batch(request: flask.Request) -> bool:
+    return (request.content_type or "").lower().startswith("application/cloudevents-batch")
+
+
+def _permanent_answer(exc: PermanentError) -> Any:
+    log.info("rejected event: %s", exc)
+    return problem_response(400, str(exc), exc.field)
+
+
+def _transient_answer(exc: TransientError) -> Any:
+    log.warning("transient failure, asking for a retry: %s", exc)
+    return problem_response(503, str(exc), None, {"Retry-After": RETRY_AFTER_S})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve one function (gunicorn threads, as functions-framework does)."""
+    parser = argparse.ArgumentParser(prog="python -m satmon.pipeline.host")
+    parser.add_argument("--source", default=os.environ.get("FUNCTION_SOURCE"), required=False)
+    parser.add_argument("--target", default=os.environ.get("FUNCTION_TARGET"), required=False)
+    parser.add_argument("--signature-type", default="cloudevent", choices=["cloudevent", "http"])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--no-batch", action="store_true", help="refuse batched mode (415)")
+    parser.add_argument("--debug", action="store_true", help="Flask's server instead of gunicorn")
+    args = parser.parse_args(argv)
+    if not args.source or not args.target:
+        parser.error("--source and --target are required (or FUNCTION_SOURCE / FUNCTION_TARGET)")
+    logging.basicConfig(
+        level=os.environ.get("SATMON_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per VM call is noise
+    app = create_function_app(
+        args.source, args.target, args.signature_type, accept_batch=not args.no_batch
+    )
+    from functions_framework._http import create_server
+
+    create_server(app, args.debug).run(args.host, args.port)
+
+
+if __name__ == "__main__":
+    # Run through the importable module: function modules register their handlers in
+    # ``satmon.pipeline.host``, not in this ``__main__`` copy of it.
+    from satmon.pipeline import host
+
+    host.main()

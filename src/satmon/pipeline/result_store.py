@@ -1,0 +1,154 @@
+"""Forecast job events → one ``inference_results`` row per job id (upsert, idempotent).
+
+Status only moves forward along queued → running → failed → completed: the upsert's
+``WHERE`` skips an event whose status ranks below the stored one, so a redelivered
+older event (a late ``started`` after ``completed``) changes nothing. Every event
+carries the job description, so whichever arrives first creates the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from cloudevents.http import CloudEvent
+
+from satmon.errors import TransientError
+from satmon.events import (
+    TYPE_FORECAST_COMPLETED,
+    TYPE_FORECAST_FAILED,
+    TYPE_FORECAST_REQUESTED,
+    EventError,
+)
+from satmon.pipeline.host import Rejected
+from satmon.pipeline.schemas import (
+    STATUS_RANK,
+    TYPE_FORECAST_STARTED,
+    parse_outcome,
+    parse_request,
+)
+
+STATUS_BY_TYPE = {
+    TYPE_FORECAST_REQUESTED: "queued",
+    TYPE_FORECAST_STARTED: "running",
+    TYPE_FORECAST_FAILED: "failed",
+    TYPE_FORECAST_COMPLETED: "completed",
+}
+
+COLUMNS = (
+    "job_id",
+    "satellite_id",
+    "metric",
+    "model",
+    "status",
+    "trigger",
+    "requested_at",
+    "started_at",
+    "completed_at",
+    "input_window",
+    "input_timestamps",
+    "predictions",
+    "prediction_timestamps",
+    "lower_bound",
+    "upper_bound",
+    "anomaly_score",
+    "error",
+    "latency_ms",
+)
+_RANK = "array_position(ARRAY['" + "','".join(STATUS_RANK) + "']::text[], {})"
+_KEEP = (
+    "started_at",
+    "completed_at",
+    "input_window",
+    "input_timestamps",
+    "predictions",
+    "prediction_timestamps",
+    "lower_bound",
+    "upper_bound",
+    "anomaly_score",
+    "latency_ms",
+)
+UPSERT = (
+    f"INSERT INTO inference_results ({', '.join(COLUMNS)}, updated_at)"
+    f" VALUES ({', '.join(['%s'] * len(COLUMNS))}, now())"
+    " ON CONFLICT (job_id) DO UPDATE SET"
+    " status = EXCLUDED.status,"
+    " requested_at = LEAST(inference_results.requested_at, EXCLUDED.requested_at),"
+    + "".join(f" {c} = COALESCE(EXCLUDED.{c}, inference_results.{c})," for c in _KEEP)
+    + " error = EXCLUDED.error,"
+    " updated_at = now()"
+    f" WHERE {_RANK.format('EXCLUDED.status')} >= {_RANK.format('inference_results.status')}"
+)
+
+
+def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
+    """The ``inference_results`` row an event describes (values in ``COLUMNS`` order)."""
+    status = STATUS_BY_TYPE.get(event["type"])
+    if status is None:
+        raise EventError(f"not a forecast job event: {event['type']!r}", field="type")
+    if status == "queued":
+        req = parse_request(event)
+        return (
+            req.job_id,
+            req.satellite_id,
+            req.metric,
+            req.model,
+            status,
+            req.trigger,
+            req.requested_at,
+            *([None] * 11),
+        )
+    out = parse_outcome(event)
+    completed_at = out.completed_at
+    if completed_at is None and status in ("failed", "completed"):
+        completed_at = datetime.now(UTC)
+    return (
+        out.job_id,
+        out.satellite_id,
+        out.metric,
+        out.model,
+        status,
+        out.trigger,
+        out.requested_at,
+        out.started_at,
+        completed_at,
+        out.input_window,
+        out.input_timestamps,
+        out.predictions,
+        out.prediction_timestamps,
+        out.lower,
+        out.upper,
+        out.anomaly_score,
+        out.error,
+        out.latency_ms,
+    )
+
+
+def store_events(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected]:
+    """Upsert every valid event in one transaction; return the invalid ones."""
+    rows: list[tuple[Any, ...]] = []
+    rejected: list[Rejected] = []
+    for position, event in enumerate(events):
+        try:
+            rows.append(row_from_event(event))
+        except EventError as exc:
+            rejected.append(Rejected(position, str(exc), exc.field))
+    if rows:
+        upsert_rows(pool, rows)
+    return rejected
+
+
+def upsert_rows(pool: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Apply rows in order in one transaction; any database trouble is transient."""
+    import psycopg
+
+    try:
+        with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(UPSERT, rows)
+    except psycopg.OperationalError as exc:
+        raise TransientError(f"PostgreSQL unavailable: {exc}") from exc
+    except psycopg.errors.DataError as exc:
+        raise EventError(f"row refused by PostgreSQL: {exc}", field="data") from exc
+    except psycopg.Error as exc:
+        raise TransientError(f"PostgreSQL error: {exc}") from exc
