@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from satmon.settings import Settings
-from satmon.stack.process import ProcessSpec
+from satmon.stack.process import ProcessSpec, port_open
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,74 @@ def _triton(settings: Settings) -> ProcessSpec:
     from satmon.stack.servers import triton_spec
 
     return triton_spec(settings)
+
+
+@dataclass(frozen=True)
+class FunctionDeployable:
+    """One folder under functions/: its entry point, signature and local port.
+
+    The ports are the ``satmon.io/local-port`` annotations of eventing/services.yaml,
+    where the dispatcher finds them too (a test keeps the two in step).
+    """
+
+    name: str
+    target: str
+    signature: str
+    port: int
+    workers: int = 1
+
+
+FUNCTIONS = (
+    FunctionDeployable("ingress", "ingest_cloudevent", "http", 8081),
+    FunctionDeployable("telemetry-writer", "write_telemetry", "cloudevent", 8082, workers=2),
+    FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083),
+    FunctionDeployable("result-store", "store_result", "cloudevent", 8084),
+)
+
+
+def _function_component(fn: FunctionDeployable) -> Component:
+    def build(settings: Settings) -> ProcessSpec:
+        source = settings.repo_root / "functions" / fn.name / "main.py"
+        if fn.signature == "http":  # plain functions-framework: the function answers itself
+            argv = [str(Path(sys.executable).parent / "functions-framework")]
+        else:  # functions-framework plus CloudEvents batched mode
+            argv = [sys.executable, "-m", "satmon.pipeline.host"]
+        argv += [
+            "--source", str(source), "--target", fn.target, "--signature-type", fn.signature,
+            "--host", "127.0.0.1", "--port", str(fn.port),
+        ]  # fmt: skip
+        return ProcessSpec(
+            name=fn.name,
+            kind="app",
+            argv=argv,
+            ports=[fn.port],
+            cwd=settings.repo_root,
+            env={"WORKERS": str(fn.workers)},
+            healthy=lambda: port_open(fn.port),
+            start_timeout_s=60,
+        )
+
+    return Component(fn.name, "app", build, lambda _s: port_open(fn.port), stop_timeout_s=15)
+
+
+def _dispatcher(settings: Settings) -> ProcessSpec:
+    """Kafka → functions, as Knative Eventing would, from the manifests in eventing/."""
+    return ProcessSpec(
+        name="dispatcher",
+        kind="app",
+        cwd=settings.repo_root,
+        argv=[
+            sys.executable,
+            "-m",
+            "satmon",
+            "eventing",
+            "dispatch",
+            "--manifests",
+            str(settings.repo_root / "eventing"),
+        ],
+        healthy=lambda: True,
+        start_timeout_s=30,
+    )
 
 
 def _simulator(settings: Settings) -> ProcessSpec:
@@ -93,6 +162,8 @@ COMPONENTS: dict[str, Component] = {
             lambda s: _http_ok(f"http://127.0.0.1:{s.triton_http_port}/v2/health/ready"),
             stop_timeout_s=30,
         ),
+        *(_function_component(fn) for fn in FUNCTIONS),
+        Component("dispatcher", "app", _dispatcher, lambda s: True, stop_timeout_s=20),
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }
