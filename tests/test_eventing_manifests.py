@@ -155,7 +155,7 @@ def test_trigger_spec_stays_open_as_published() -> None:
 def test_topology_matches_the_contract() -> None:
     topo = load_topology(EVENTING, validate=CRDS is not None)
     subs = {s.name: s for s in topo.subscriptions}
-    assert set(subs) == {"telemetry-writer", "forecaster", "result-store"}
+    assert set(subs) == {"telemetry-writer", "forecaster", "result-store", "result-store-queued"}
     tw = subs["telemetry-writer"]
     assert tw.topics == ("satellite-telemetry",)
     assert tw.sink.url == "http://127.0.0.1:8082"
@@ -172,6 +172,10 @@ def test_topology_matches_the_contract() -> None:
     assert rs.accept({"type": "io.satmon.forecast.completed.v1"})
     assert rs.accept({"type": "io.satmon.forecast.started.v1"})
     assert not rs.accept({"type": "io.satmon.anomaly.detected.v1"})
+    queued = subs["result-store-queued"]
+    assert queued.topics == ("inference.requests",) and queued.sink.url == rs.sink.url
+    assert queued.accept({"type": "io.satmon.forecast.requested.v1"})
+    assert not queued.accept({"type": "dev.knative.sources.ping"})
     assert topo.services["ingress"].url == "http://127.0.0.1:8081"
     (ping,) = topo.pings
     assert ping.schedule == "* * * * *"

@@ -12,9 +12,10 @@ from satmon.events import (
     TYPE_FORECAST_COMPLETED,
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
+    TYPE_FORECAST_STARTED,
 )
 from satmon.pipeline.forecaster import handle_events, schedule_jobs, started_for
-from satmon.pipeline.schemas import TYPE_FORECAST_STARTED, TYPE_PING
+from satmon.pipeline.schemas import TYPE_PING
 from satmon.pipeline.testing import FakeForecaster, FakeVictoriaMetrics
 from satmon.vm import Series
 

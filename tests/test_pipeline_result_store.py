@@ -7,10 +7,10 @@ from satmon.events import (
     TYPE_FORECAST_COMPLETED,
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
+    TYPE_FORECAST_STARTED,
     EventError,
 )
 from satmon.pipeline.result_store import COLUMNS, UPSERT, row_from_event, store_events
-from satmon.pipeline.schemas import TYPE_FORECAST_STARTED
 
 JOB = {
     "job_id": "job-1",

@@ -28,6 +28,7 @@ DLQ_SUFFIX = ".dlq"
 
 TYPE_TELEMETRY = "io.satmon.telemetry.v1"
 TYPE_FORECAST_REQUESTED = "io.satmon.forecast.requested.v1"
+TYPE_FORECAST_STARTED = "io.satmon.forecast.started.v1"  # a job left the queue (running)
 TYPE_FORECAST_COMPLETED = "io.satmon.forecast.completed.v1"
 TYPE_FORECAST_FAILED = "io.satmon.forecast.failed.v1"
 TYPE_ANOMALY_DETECTED = "io.satmon.anomaly.detected.v1"

@@ -33,13 +33,13 @@ from satmon.events import (
     TYPE_FORECAST_COMPLETED,
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
+    TYPE_FORECAST_STARTED,
     EventError,
     make_event,
 )
 from satmon.forecast import HORIZON, MODEL_NAMES, WINDOW
 from satmon.pipeline.host import Rejected
 from satmon.pipeline.schemas import (
-    TYPE_FORECAST_STARTED,
     TYPE_PING,
     ForecastOutcome,
     ForecastRequest,

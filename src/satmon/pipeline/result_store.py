@@ -19,12 +19,12 @@ from satmon.events import (
     TYPE_FORECAST_COMPLETED,
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
+    TYPE_FORECAST_STARTED,
     EventError,
 )
 from satmon.pipeline.host import Rejected
 from satmon.pipeline.schemas import (
     STATUS_RANK,
-    TYPE_FORECAST_STARTED,
     parse_outcome,
     parse_request,
 )

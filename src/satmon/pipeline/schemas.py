@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from satmon.events import METRIC_PREFIX, METRICS, EventError, format_time
 from satmon.forecast import MODEL_NAMES, SHORT_NAMES
 
-TYPE_FORECAST_STARTED = "io.satmon.forecast.started.v1"
-"""A job left the queue (status running). Not yet in satmon.events: asked the lead."""
 TYPE_PING = "dev.knative.sources.ping"
 """Knative PingSource tick: the forecaster's schedule."""
 
