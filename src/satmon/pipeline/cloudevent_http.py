@@ -21,6 +21,11 @@ from urllib.parse import unquote_to_bytes
 
 from cloudevents.http import CloudEvent
 
+try:  # several times faster than json.loads on a 1,000-event batch
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    _fast_loads = None  # type: ignore[assignment]
+
 MODE_BINARY = "binary"
 MODE_STRUCTURED = "structured"
 MODE_BATCH = "batch"
@@ -236,11 +241,12 @@ def _check_attributes(attributes: Mapping[str, Any], prefix: str) -> None:
             if len(_GOOD_NAMES) < 4096:
                 _GOOD_NAMES.add(name)
     time = attributes.get("time")
-    if time is not None and not _valid_time(str(time)):
+    if time is not None and not valid_time(str(time)):
         raise HttpProblem(400, f"time {time!r} is not an RFC 3339 timestamp", prefix + "time")
 
 
-def _valid_time(text: str) -> bool:
+def valid_time(text: str) -> bool:
+    """An RFC 3339 timestamp (the ``time`` attribute's rule)."""
     if not _RFC3339.match(text):
         return False
     try:
@@ -263,11 +269,21 @@ def _decode_data(body: bytes, content_type: str | None) -> Any:
     return body
 
 
-def _load_json(body: bytes, field_name: str = "body") -> Any:
+def load_json(body: bytes, field_name: str = "body") -> Any:
+    """``json.loads`` (orjson first, when it accepts the text it gives the same value);
+    HttpProblem 400 when the body is not JSON."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(body)
+        except ValueError:
+            pass  # NaN, huge numbers, …: the standard library decides
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise HttpProblem(400, f"not valid JSON: {exc}", field_name) from exc
+
+
+_load_json = load_json
 
 
 def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:

@@ -4,7 +4,9 @@ functions-framework's ``cloudevent`` signature decodes one event per request. Th
 host wraps ``functions_framework.create_app`` (same module loading, same entry point
 names) and answers every POST itself: binary and structured events go to the single
 handler, ``application/cloudevents-batch+json`` bodies to the batch handler that the
-function module declared with :func:`serve_batches`. Answers follow the batch
+function module declared with :func:`serve_batches` — or, when it declared one, to its
+*items* handler, which gets the parsed JSON array as is (no CloudEvent per event: the
+hot path of the telemetry-writer) and words the rejections itself. Answers follow the batch
 contract of ``pipeline/README.md``. Plain ``functions-framework --signature-type
 cloudevent`` keeps working for single events (the module still registers
 problem+json error handlers for it).
@@ -33,6 +35,7 @@ from satmon.pipeline.cloudevent_http import (
     HttpProblem,
     decode_batch_lenient,
     decode_request,
+    load_json,
     media_type,
     problem_response,
     rejection,
@@ -54,24 +57,32 @@ class Rejected:
 
 SingleHandler = Callable[[CloudEvent], Any]
 BatchHandler = Callable[[Sequence[CloudEvent]], list[Rejected]]
+ItemsHandler = Callable[[list[Any]], list[dict[str, Any]]]
+"""Parsed batch array → its ``rejected`` entries (see ``cloudevent_http.rejection``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Registered:
     single: SingleHandler
     batch: BatchHandler | None
+    items: ItemsHandler | None = None
 
 
 _HANDLERS: dict[str, _Registered] = {}
 
 
-def serve_batches(single: SingleHandler, batch: BatchHandler | None = None) -> None:
+def serve_batches(
+    single: SingleHandler, batch: BatchHandler | None = None, items: ItemsHandler | None = None
+) -> None:
     """Declare ``single``'s batch handler (None: the host loops over ``single``).
+
+    ``items``, when given, takes batches instead: it gets the array's items undecoded
+    and must answer exactly as ``batch`` would (same accepted events, same rejections).
 
     Called at import of a function's main.py. Also installs the problem+json error
     handlers on the functions-framework app being created (plain ff runs).
     """
-    _HANDLERS[single.__name__] = _Registered(single, batch)
+    _HANDLERS[single.__name__] = _Registered(single, batch, items)
     install_error_handlers()
 
 
@@ -132,6 +143,8 @@ def handle_request(registered: _Registered, request: flask.Request, accept_batch
 
 
 def _handle_batch(registered: _Registered, body: bytes) -> Any:
+    if registered.items is not None:
+        return _handle_items(registered.items, body)
     try:
         good, rejected = decode_batch_lenient(body)
     except HttpProblem as exc:
@@ -151,6 +164,36 @@ def _handle_batch(registered: _Registered, body: bytes) -> Any:
         )
     body_out = {"accepted": len(events) - len(refused), "rejected": rejected}
     return json.dumps(body_out), 200, {"Content-Type": "application/json"}
+
+
+def _handle_items(handler: ItemsHandler, body: bytes) -> Any:
+    try:
+        items = load_json(body)
+    except HttpProblem as exc:
+        return exc.to_response()
+    if not isinstance(items, list):
+        return problem_response(400, "a CloudEvents batch must be a JSON array", "body")
+    if not items:
+        rejected: list[dict[str, Any]] = []
+    else:
+        try:
+            rejected = handler(items)
+        except TransientError as exc:
+            return _transient_answer(exc)
+        except PermanentError as exc:
+            rejected = [
+                rejection(i, *_identity(item), str(exc), exc.field) for i, item in enumerate(items)
+            ]
+    if rejected:
+        log.warning("batch of %d: %d rejected", len(items), len(rejected))
+    body_out = {"accepted": len(items) - len(rejected), "rejected": rejected}
+    return json.dumps(body_out), 200, {"Content-Type": "application/json"}
+
+
+def _identity(item: Any) -> tuple[Any, Any]:
+    if isinstance(item, dict):
+        return item.get("id"), item.get("source")
+    return None, None
 
 
 def run_batch(registered: _Registered, events: Sequence[CloudEvent]) -> list[Rejected]:

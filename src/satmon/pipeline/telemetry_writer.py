@@ -1,5 +1,11 @@
 """Telemetry events → the seven ``satellite_*`` samples each → one VictoriaMetrics import.
 
+Batches take a fast path (:func:`write_batch_items`): the parsed JSON array goes
+straight to import lines, no CloudEvent or pydantic object per event. Only events in
+the plain, unambiguous shape the contract describes are taken that way (see
+:func:`fast_sample`); any other goes through the reference decoders
+(``decode_structured`` + the pydantic ``Telemetry``), which also word every rejection.
+
 Idempotent: samples carry the telemetry's own timestamp and VictoriaMetrics runs
 with ``-dedup.minScrapeInterval=1ms``, so a redelivered event leaves one sample per
 series and timestamp. A schema failure is permanent (400 / rejected in a batch); an
@@ -8,9 +14,11 @@ unreachable or failing VictoriaMetrics is transient (raise → 503 → retry).
 
 from __future__ import annotations
 
-import json
+import math
+import re
 from collections.abc import Sequence
-from typing import Protocol
+from datetime import date
+from typing import Any, Protocol
 
 from cloudevents.http import CloudEvent
 
@@ -22,7 +30,13 @@ from satmon.events import (
     Telemetry,
     parse_telemetry,
 )
-from satmon.pipeline.cloudevent_http import is_json_media
+from satmon.pipeline.cloudevent_http import (
+    HttpProblem,
+    decode_structured,
+    is_json_media,
+    rejection,
+    valid_time,
+)
 from satmon.pipeline.host import Rejected
 
 
@@ -67,6 +81,39 @@ def write_events(sink: TelemetrySink, events: Sequence[CloudEvent]) -> list[Reje
     return rejected
 
 
+def write_batch_items(sink: TelemetrySink, items: Sequence[Any]) -> list[dict[str, Any]]:
+    """A parsed batch (the JSON array's items): one import of every good event.
+
+    Returns the ``rejected`` entries of the batch answer (pipeline/README.md), in index
+    order, worded exactly as the reference path words them. A TransientError from the
+    sink propagates (nothing acknowledged, the batch is retried).
+    """
+    lines = ImportLines()
+    rejected: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        sample = fast_sample(item)
+        if sample is not None:
+            lines.add(*sample)
+            continue
+        try:
+            event = decode_structured(item)
+        except HttpProblem as exc:
+            ident = item if isinstance(item, dict) else {}
+            rejected.append(
+                rejection(index, ident.get("id"), ident.get("source"), exc.detail, exc.field)
+            )
+            continue
+        try:
+            telemetry = telemetry_from_event(event)
+        except EventError as exc:
+            rejected.append(rejection(index, event["id"], event["source"], str(exc), exc.field))
+            continue
+        lines.add_telemetry(telemetry)
+    if lines:
+        sink.import_lines(lines.body())
+    return rejected
+
+
 def write_samples(sink: TelemetrySink, samples: Sequence[Telemetry]) -> int:
     """One import request; returns the number of samples (7 per telemetry) written."""
     sink.import_lines(import_body(samples))
@@ -74,25 +121,140 @@ def write_samples(sink: TelemetrySink, samples: Sequence[Telemetry]) -> int:
 
 
 def import_body(samples: Sequence[Telemetry]) -> bytes:
-    """JSON lines for /api/v1/import, one line per series (metric × satellite) of the batch.
-
-    Grouping a batch's samples by series makes the body and VictoriaMetrics' parsing
-    several times cheaper than one line per sample when a batch holds many samples
-    of each satellite. Repeated timestamps are fine (the server dedupes them).
-    """
-    by_sat: dict[str, tuple[list[int], list[Telemetry]]] = {}
+    """JSON lines for /api/v1/import, one line per series (metric × satellite) of the batch."""
+    lines = ImportLines()
     for sample in samples:
-        entry = by_sat.setdefault(sample.satellite_id, ([], []))
-        entry[0].append(sample.timestamp_ms)
-        entry[1].append(sample)
-    lines: list[str] = []
-    for sat, (stamps, group) in by_sat.items():
-        sat_json = json.dumps(sat)
-        stamps_json = json.dumps(stamps)
-        for metric in METRICS:
-            values = json.dumps([float(getattr(s, metric)) for s in group])
-            lines.append(
-                f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}","satellite_id":{sat_json}}},'
-                f'"values":{values},"timestamps":{stamps_json}}}\n'
-            )
-    return "".join(lines).encode()
+        lines.add_telemetry(sample)
+    return lines.body()
+
+
+# --- the fast path -----------------------------------------------------------------------
+
+Sample = tuple[str, int, tuple[float, ...]]
+"""(satellite id, timestamp in ms, the seven metric values in ``METRICS`` order)."""
+
+_PLAIN_ATTRIBUTES = frozenset(
+    ("id", "source", "specversion", "type", "time", "subject", "datacontenttype", "partitionkey")
+)
+_DATA_KEYS = frozenset(("satellite_id", "timestamp", *METRICS))
+_FINITE = ("temperature", "altitude", "velocity", "battery", "solar_power")
+_SATELLITE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:Z|([+-])(\d{2}):(\d{2}))"
+)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_INT_LIMIT = 2**53
+
+
+def fast_sample(item: Any) -> Sample | None:
+    """The sample of a structured telemetry event in the contract's plain shape, else None.
+
+    None means "not sure", never "invalid": the caller then asks the reference decoders.
+    Whatever this accepts, ``decode_structured`` + ``telemetry_from_event`` accept too,
+    with the same values and the same millisecond timestamp (tests compare both).
+    """
+    if type(item) is not dict:
+        return None
+    data = item.get("data")
+    if type(data) is not dict or data.keys() != _DATA_KEYS:
+        return None
+    for name, value in item.items():
+        if name != "data" and (type(value) is not str or name not in _PLAIN_ATTRIBUTES):
+            return None
+    if (
+        item.get("specversion") != "1.0"
+        or item.get("type") != TYPE_TELEMETRY
+        or not item.get("id")
+        or not item.get("source")
+        or item.get("datacontenttype", "application/json") != "application/json"
+    ):
+        return None
+    satellite = data["satellite_id"]
+    if type(satellite) is not str or not _SATELLITE_ID.fullmatch(satellite):
+        return None
+    stamp = data["timestamp"]
+    ms = _timestamp_ms(stamp) if type(stamp) is str else None
+    if ms is None:
+        return None
+    time = item.get("time")
+    if time is not None and time != stamp and not valid_time(time):
+        return None
+    values = tuple(data[name] for name in METRICS)
+    for value in values:
+        kind = type(value)
+        if kind is int:
+            if not -_INT_LIMIT <= value <= _INT_LIMIT:
+                return None
+        elif kind is not float:
+            return None
+    floats = tuple(float(v) for v in values)
+    temperature, altitude, velocity, battery, solar, latitude, longitude = floats
+    if not (
+        math.isfinite(temperature + altitude + velocity + battery + solar)
+        and -90.0 <= latitude <= 90.0
+        and -180.0 <= longitude <= 180.0
+    ):
+        return None
+    return satellite, ms, floats
+
+
+def _timestamp_ms(text: str) -> int | None:
+    """RFC 3339 with an upper-case ``T`` and ``Z`` or ±HH:MM offset → ms, as
+    ``Telemetry.timestamp_ms`` computes it (float seconds × 1000, truncated)."""
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
+    if not ("1971" <= year <= "9998" and hour <= "23" and minute <= "59" and second <= "59"):
+        return None
+    try:
+        days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        return None
+    seconds = days * 86400 + int(hour) * 3600 + int(minute) * 60 + int(second)
+    if sign is not None:
+        if off_h > "23" or off_m > "59":
+            return None
+        offset = int(off_h) * 3600 + int(off_m) * 60
+        seconds -= offset if sign == "+" else -offset
+    micros = seconds * 1_000_000 + (int(fraction.ljust(6, "0")) if fraction else 0)
+    return int(micros / 1_000_000 * 1000)
+
+
+class ImportLines:
+    """Samples grouped by satellite → /api/v1/import JSON lines, one per series.
+
+    Grouping makes the body and VictoriaMetrics' parsing several times cheaper than one
+    line per sample when a batch holds many samples of each satellite. Repeated
+    timestamps are fine (the server dedupes them).
+    """
+
+    def __init__(self) -> None:
+        self._series: dict[str, tuple[list[int], list[tuple[float, ...]]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._series)
+
+    def add(self, satellite: str, timestamp_ms: int, values: tuple[float, ...]) -> None:
+        entry = self._series.get(satellite)
+        if entry is None:
+            entry = self._series[satellite] = ([], [])
+        entry[0].append(timestamp_ms)
+        entry[1].append(values)
+
+    def add_telemetry(self, sample: Telemetry) -> None:
+        values = tuple(float(getattr(sample, name)) for name in METRICS)
+        self.add(sample.satellite_id, sample.timestamp_ms, values)
+
+    def body(self) -> bytes:
+        lines: list[str] = []
+        for satellite, (stamps, rows) in self._series.items():
+            head = f'"satellite_id":"{satellite}"}},"values":['
+            tail = '],"timestamps":[' + ",".join(map(str, stamps)) + "]}\n"
+            for metric, column in zip(METRICS, zip(*rows, strict=True), strict=True):
+                lines.append(
+                    f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}",{head}'
+                    + ",".join(map(repr, column))
+                    + tail
+                )
+        return "".join(lines).encode()

@@ -1,0 +1,168 @@
+"""Benchmark latency run: event → stored and event → queryable at a steady rate."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from satmon.eventing.bench_data import Fleet, iso_time, kafka_record
+from satmon.eventing.dispatcher import Dispatcher
+from satmon.eventing.manifests import Subscription
+from satmon.events import METRIC_PREFIX
+from satmon.kafka import ensure_topics, make_admin, make_producer
+from satmon.settings import Settings, get_settings
+from satmon.vm import VictoriaMetrics
+
+
+def run_latency(
+    settings: Settings,
+    sub: Subscription,
+    vm: VictoriaMetrics,
+    prefix: str,
+    rate: int,
+    seconds: float,
+    sats: int = 50,
+) -> dict[str, Any]:
+    """Steady ``rate`` events/s from a separate producer process.
+
+    event → stored: the dispatcher's acknowledgement time minus the record's Kafka
+    CreateTime (set when the producer called ``produce``); event → queryable: when a
+    probe satellite's sample (timestamp = its produce time) shows in /api/v1/export.
+    """
+    import multiprocessing
+
+    ensure_topics(make_admin(settings), [sub.topics[0]], partitions=3)
+    stored: list[float] = []
+    lock = threading.Lock()
+
+    def on_delivered(envs: Sequence[Any], at: float) -> None:
+        at_ms = at * 1000
+        with lock:
+            stored.extend(at_ms - env.timestamp_ms for env in envs if env.timestamp_ms)
+
+    dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
+    dispatcher.start()
+    probe = f"{prefix}-PROBE"
+    visible: list[float] = []
+    stop_poll = threading.Event()
+    poller = threading.Thread(
+        target=_poll_visible, args=(vm, probe, visible, stop_poll), daemon=True
+    )
+    new_series_ms = _warm_series(vm, probe)
+    producer = multiprocessing.get_context("spawn").Process(
+        target=produce_steady, args=(sub.topics[0], prefix, sats, rate, seconds, probe)
+    )
+    try:
+        if not dispatcher.wait_ready(60):
+            raise RuntimeError("the latency consumer got no partitions")
+        poller.start()
+        producer.start()
+        producer.join(seconds + 60)
+        if producer.exitcode != 0:
+            raise RuntimeError(f"latency producer failed (exit {producer.exitcode})")
+        time.sleep(2.0)
+    finally:
+        if producer.is_alive():
+            producer.terminate()
+        stop_poll.set()
+        dispatcher.stop.set()
+        dispatcher.join(30)
+        poller.join(5)
+    warm = int(len(stored) * 0.05)  # drop the first 5 % (connection set-up)
+    steady = stored[warm:]
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "sent": int(rate * seconds),
+        "acknowledged": len(stored),
+        "stored_ms": _percentiles(steady),
+        "queryable_ms": _percentiles(visible),
+        "queryable_probes": len(visible),
+        "queryable_via": "/api/v1/export (raw samples)",
+        "new_series_visible_ms": new_series_ms,
+    }
+
+
+def produce_steady(
+    topic: str, prefix: str, sats: int, rate: int, seconds: float, probe: str
+) -> None:
+    """Child process: ``rate`` telemetry events/s for ``seconds``; 1 in 20 is the probe's.
+
+    Each sample's timestamp is its produce time (ms), so both latencies can be measured
+    from the records alone. The producer is the contract one (linger.ms 5).
+    """
+    producer = make_producer(get_settings())
+    fleet = Fleet(prefix, sats, 1, 0)
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    for i in range(total):
+        pause = started + i / rate - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        sample = fleet.sample(i % sats, 0)
+        sample["timestamp"] = iso_time(int(time.time() * 1000))
+        if i % 20 == 0:
+            sample["satellite_id"] = probe
+        key, value, headers = kafka_record(sample, f"{prefix}-{i}")
+        producer.produce(topic, value=value, key=key, headers=headers)
+        producer.poll(0)
+    producer.flush(10)
+
+
+def _warm_series(vm: VictoriaMetrics, probe: str, timeout: float = 60.0) -> float | None:
+    """Write one old sample of the probe series and wait until it is visible.
+
+    VictoriaMetrics makes a *new* series searchable only after its index is flushed
+    (seconds); samples of a known series show up much sooner. The latency run measures
+    the steady state of known series; this returns the new-series delay (ms) apart.
+    """
+    ts = int(time.time() * 1000) - 60_000
+    selector = f'{METRIC_PREFIX}temperature{{satellite_id="{probe}"}}'
+    line = (
+        f'{{"metric":{{"__name__":"{METRIC_PREFIX}temperature","satellite_id":"{probe}"}},'
+        f'"values":[0.0],"timestamps":[{ts}]}}\n'
+    )
+    started = time.time()
+    vm.import_lines(line.encode())
+    while time.time() - started < timeout:
+        if vm.export(selector, start=ts / 1000 - 1):
+            return (time.time() - started) * 1000
+        time.sleep(0.01)
+    return None
+
+
+def _poll_visible(
+    vm: VictoriaMetrics, probe: str, visible: list[float], stop: threading.Event
+) -> None:
+    """Poll the probe series; each new timestamp's delay (now − its produce time) in ms."""
+    seen: set[int] = set()
+    start = time.time() - 5
+    selector = f'{METRIC_PREFIX}temperature{{satellite_id="{probe}"}}'
+    while not stop.is_set():
+        try:
+            series = vm.export(selector, start=start)
+        except Exception:
+            time.sleep(0.01)
+            continue
+        now_ms = time.time() * 1000
+        for one in series:
+            for ts in one.timestamps:
+                if ts not in seen:
+                    seen.add(ts)
+                    visible.append(now_ms - ts)
+        time.sleep(0.005)
+
+
+def _percentiles(values: Sequence[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "max": float("nan")}
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "max": ordered[-1],
+    }
