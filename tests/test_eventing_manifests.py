@@ -10,18 +10,16 @@ from typing import Any
 import pytest
 import yaml
 
-from satmon.eventing.manifests import (
+from satmon.eventing.crds import (
     CRD_FILES,
     ManifestError,
-    build_topology,
     find_crd_dir,
-    load_documents,
-    load_topology,
-    stack_functions,
     strict_schema,
     strictify,
     validate_document,
 )
+from satmon.eventing.manifests import build_topology, load_documents, load_topology
+from satmon.eventing.openfaas import stack_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTING = ROOT / "eventing"

@@ -12,25 +12,21 @@ The manifests are the source of truth for the cluster and for the local dispatch
   ``satmon.io/local-port`` (``http://127.0.0.1:<port>``).
 * ``PingSource`` becomes a :class:`PingSpec` for :mod:`satmon.eventing.ping`.
 
-Validation uses each CRD's ``openAPIV3Schema`` made strict: ``additionalProperties:
-false`` is added wherever a schema lists its properties and does not set
-``x-kubernetes-preserve-unknown-fields``, and ``metadata`` is checked as an ObjectMeta
-(name, namespace, labels, annotations with string values), so a misspelt field fails.
+Validation against the strict CRD schemas lives in :mod:`satmon.eventing.crds`; the
+OpenFaaS ``stack.yml`` in :mod:`satmon.eventing.openfaas`.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from satmon.eventing.crds import ManifestError, find_crd_dir, validate_document
 from satmon.eventing.delivery import DeliveryPolicy
 from satmon.eventing.filters import Predicate, compile_filters
 
@@ -44,38 +40,6 @@ ANN_INITIAL_OFFSET = "satmon.io/initial-offset"
 ANN_EXTERNAL_TOPIC = "kafka.eventing.knative.dev/external.topic"
 ANN_DELIVERY_ORDER = "kafka.eventing.knative.dev/delivery.order"
 DEFAULT_NAMESPACE = "default"
-
-# (apiVersion, kind) → (CRD file under the CRD folder, version name)
-CRD_FILES: dict[tuple[str, str], tuple[str, str]] = {
-    ("serving.knative.dev/v1", "Service"): ("serving.knative.dev/service.yaml", "v1"),
-    ("eventing.knative.dev/v1", "Broker"): ("eventing.knative.dev/broker.yaml", "v1"),
-    ("eventing.knative.dev/v1", "Trigger"): ("eventing.knative.dev/trigger.yaml", "v1"),
-    ("sources.knative.dev/v1", "PingSource"): ("sources.knative.dev/pingsource.yaml", "v1"),
-    ("sources.knative.dev/v1", "KafkaSource"): ("sources.knative.dev/100-kafka-source.yaml", "v1"),
-    ("sources.knative.dev/v1beta1", "KafkaSource"): (
-        "sources.knative.dev/100-kafka-source.yaml",
-        "v1beta1",
-    ),
-    ("openfaas.com/v1", "Function"): ("openfaas.com/openfaas.com_functions.yaml", "v1"),
-}
-
-_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-OBJECT_META_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["name"],
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"},
-        "namespace": {"type": "string"},
-        "labels": _STRING_MAP,
-        "annotations": _STRING_MAP,
-    },
-}
-
-
-class ManifestError(ValueError):
-    """A manifest that is invalid or that the local dispatcher cannot run."""
-
 
 # --- the local model ---------------------------------------------------------------------
 
@@ -204,80 +168,6 @@ def build_topology(documents: Iterable[Mapping[str, Any]]) -> Topology:
     subs += [_trigger(d, resolver, brokers, broker_delivery) for d in by_kind.get("Trigger", [])]
     pings = [_ping(d, resolver) for d in by_kind.get("PingSource", [])]
     return Topology(docs, services, brokers, subs, pings)
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def find_crd_dir() -> Path | None:
-    """``$SATMON_CRD_DIR``, else ``<repo>/shared/data/k8s-crds``, else ``/work/shared/...``."""
-    from satmon.settings import REPO_ROOT
-
-    candidates = [os.environ.get("SATMON_CRD_DIR")]
-    candidates += [str(REPO_ROOT / "shared/data/k8s-crds"), "/work/shared/data/k8s-crds"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "SOURCE.txt").exists():
-            return Path(candidate)
-    return None
-
-
-def validate_document(doc: Mapping[str, Any], crd_dir: Path) -> list[str]:
-    """Problems of one manifest against its strict CRD schema (empty list: valid)."""
-    import jsonschema
-
-    where = f"{doc.get('__file__', '?')}: {doc.get('kind')}/{_safe_name(doc)}"
-    key = (str(doc.get("apiVersion")), str(doc.get("kind")))
-    if key not in CRD_FILES:
-        return [f"{where}: no published CRD for apiVersion/kind {key}"]
-    schema = strict_schema(crd_dir, *key)
-    body = {k: v for k, v in doc.items() if k != "__file__"}
-    validator = jsonschema.Draft7Validator(schema)
-    return [
-        f"{where}: {'.'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message}"
-        for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
-    ]
-
-
-@lru_cache(maxsize=32)
-def strict_schema(crd_dir: Path, api_version: str, kind: str) -> dict[str, Any]:
-    """The CRD's openAPIV3Schema with ObjectMeta and ``additionalProperties: false`` added."""
-    rel, version = CRD_FILES[(api_version, kind)]
-    crd = yaml.safe_load((crd_dir / rel).read_text(encoding="utf-8"))
-    if crd.get("spec", {}).get("names", {}).get("kind") != kind:
-        raise ManifestError(f"{rel} does not define kind {kind}")
-    (entry,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
-    schema = copy.deepcopy(entry["schema"]["openAPIV3Schema"])
-    props = schema.setdefault("properties", {})
-    props["apiVersion"] = {"type": "string", "enum": [api_version]}
-    props["kind"] = {"type": "string", "enum": [kind]}
-    props["metadata"] = OBJECT_META_SCHEMA
-    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
-    return strictify(schema)
-
-
-def strictify(schema: Any) -> Any:
-    """Add ``additionalProperties: false`` to every object schema that lists properties
-    and neither preserves unknown fields nor says otherwise about extra properties."""
-    if not isinstance(schema, dict):
-        return schema
-    out = dict(schema)
-    if isinstance(out.get("properties"), dict):
-        out["properties"] = {k: strictify(v) for k, v in out["properties"].items()}
-        if (
-            not out.get("x-kubernetes-preserve-unknown-fields")
-            and "additionalProperties" not in out
-        ):
-            out["additionalProperties"] = False
-    if isinstance(out.get("additionalProperties"), dict):
-        out["additionalProperties"] = strictify(out["additionalProperties"])
-    if isinstance(out.get("items"), dict):
-        out["items"] = strictify(out["items"])
-    for combinator in ("allOf", "anyOf", "oneOf"):
-        if isinstance(out.get(combinator), list):
-            out[combinator] = [strictify(s) for s in out[combinator]]
-    if isinstance(out.get("not"), dict):
-        out["not"] = strictify(out["not"])
-    return out
 
 
 # --- resolution ----------------------------------------------------------------------------
@@ -443,11 +333,6 @@ def _name(doc: Mapping[str, Any]) -> str:
     return str(name)
 
 
-def _safe_name(doc: Mapping[str, Any]) -> str:
-    meta = doc.get("metadata")
-    return str(meta.get("name", "?")) if isinstance(meta, Mapping) else "?"
-
-
 def _namespace(doc: Mapping[str, Any]) -> str:
     return str((doc.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE)
 
@@ -460,51 +345,3 @@ def _annotations(doc: Mapping[str, Any]) -> dict[str, str]:
 
 def _path(uri: str) -> str:
     return uri if uri.startswith("/") else "/" + uri
-
-
-# --- OpenFaaS ------------------------------------------------------------------------------
-
-_STACK_FIELDS = {
-    "image": "image",
-    "handler": "handler",
-    "labels": "labels",
-    "annotations": "annotations",
-    "environment": "environment",
-    "limits": "limits",
-    "requests": "requests",
-    "secrets": "secrets",
-    "constraints": "constraints",
-    "readonly_root_filesystem": "readOnlyRootFilesystem",
-}
-_STACK_ONLY = {"lang", "build_args", "build_options", "skip_build", "environment_file", "fprocess"}
-
-
-def stack_functions(
-    stack: Mapping[str, Any], namespace: str = "openfaas-fn"
-) -> list[dict[str, Any]]:
-    """``stack.yml`` → OpenFaaS ``Function`` objects (what ``faas-cli generate`` emits).
-
-    A key of a stack function that is neither a Function field nor a build-only key is
-    an error, so a misspelt key in ``stack.yml`` is caught as well.
-    """
-    out = []
-    for name, fn in (stack.get("functions") or {}).items():
-        unknown = set(fn) - set(_STACK_FIELDS) - _STACK_ONLY
-        if unknown:
-            raise ManifestError(f"stack.yml: function {name}: unknown keys {sorted(unknown)}")
-        spec: dict[str, Any] = {"name": name}
-        for key, field_name in _STACK_FIELDS.items():
-            if key in fn:
-                value = fn[key]
-                if key == "environment":
-                    value = {str(k): str(v) for k, v in value.items()}
-                spec[field_name] = value
-        out.append(
-            {
-                "apiVersion": "openfaas.com/v1",
-                "kind": "Function",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": spec,
-            }
-        )
-    return out
