@@ -5,8 +5,10 @@ start is reported by name with the tail of its log, and nothing is left running.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,27 @@ def _postgres_processes(run_dir: str) -> list[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     data_dir = str(postgres_data_dir(Settings(run_dir=Path(run_dir))))
     return [line for line in out.splitlines() if data_dir in line and "postgres" in line]
+
+
+def test_ctrl_c_in_the_foreground_stops_everything(scratch_env: dict[str, str]) -> None:
+    """`satmon up` without --detach supervises; SIGINT (Ctrl-C) stops all it started."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "satmon", "up", "--only", "victoriametrics"],
+        env={**os.environ, **scratch_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    table = ProcessTable(Path(scratch_env["SATMON_RUN_DIR"]))
+    deadline = time.monotonic() + 60
+    while not port_open(18428) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    running = table.get("victoriametrics")
+    assert running is not None and running.alive
+    time.sleep(1.0)  # let the launcher reach its supervision loop
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopped victoriametrics" in out
+    assert not pid_alive(running.pid)
+    assert not port_open(18428)
