@@ -1,12 +1,13 @@
 """forecaster through functions-framework, with a fake forecaster object and fake VM/Kafka."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from functions_framework import create_app
 
-from satmon.events import TOPIC_REQUESTS, TOPIC_RESULTS, TYPE_FORECAST_COMPLETED
+from satmon.events import TOPIC_REQUESTS, TOPIC_RESULTS, TYPE_FORECAST_COMPLETED, format_time
 from satmon.pipeline import clients
 from satmon.pipeline.host import create_function_app
 from satmon.pipeline.testing import FakeForecaster, FakeProducer, FakeVictoriaMetrics
@@ -81,7 +82,7 @@ def test_structured_tick_queues_jobs(client, fakes):
         "id": "t-1",
         "source": "/pingsources/forecast",
         "type": "dev.knative.sources.ping",
-        "time": "2026-11-28T10:01:00Z",
+        "time": format_time(datetime.now(UTC)),
         "data": {"message": "tick"},
     }
     response = client.post(

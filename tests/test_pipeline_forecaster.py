@@ -1,6 +1,7 @@
 """Forecaster logic with a fake forecaster object (pure logic; Triton is tested elsewhere)."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cloudevents.http import CloudEvent
@@ -13,8 +14,9 @@ from satmon.events import (
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
     TYPE_FORECAST_STARTED,
+    format_time,
 )
-from satmon.pipeline.forecaster import handle_events, schedule_jobs, started_for
+from satmon.pipeline.forecaster import handle_events, schedule_jobs, started_for, tick_is_stale
 from satmon.pipeline.schemas import TYPE_PING
 from satmon.pipeline.testing import FakeForecaster, FakeVictoriaMetrics
 from satmon.vm import Series
@@ -46,14 +48,17 @@ def request(job_id="job-1", model="vae", metric="battery", sat="SAT-001"):
     )
 
 
-def tick(tick_id="tick-1"):
+TICK_TIME = format_time(datetime.now(UTC).replace(second=0, microsecond=0))
+
+
+def tick(tick_id="tick-1", time=None):
     return CloudEvent(
         {
             "id": tick_id,
             "source": "/apis/v1/namespaces/satmon/pingsources/fc",
             "type": TYPE_PING,
             "specversion": "1.0",
-            "time": "2026-11-28T10:01:00Z",
+            "time": time or TICK_TIME,
         },
         {"message": "tick"},
     )
@@ -129,6 +134,15 @@ def test_tick_queues_a_job_per_satellite_metric_model_and_redelivery_is_stable()
     )
     plan = handle_events([tick()], vm, lambda: pytest.fail("no model call on a tick"))
     assert {t for t, _ in plan.records} == {TOPIC_REQUESTS}
+
+
+def test_a_stale_tick_is_acknowledged_without_queueing_jobs():
+    vm = series_vm(("SAT-001",))
+    long_ago = format_time(datetime.now(UTC) - timedelta(minutes=5))
+    plan = handle_events([tick("old", long_ago)], vm, lambda: pytest.fail("no model call"))
+    assert plan.records == [] and plan.rejected == []
+    assert tick_is_stale(tick("old", long_ago))
+    assert not tick_is_stale(tick())
 
 
 def test_started_events_for_valid_requests_only():

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 SOURCE = "/functions/forecaster"
 SCHEDULE_SOURCE = "/functions/forecaster/schedule"
 ACTIVE_LOOKBACK_S = 300.0
+STALE_TICK_S = 90.0  # ticks fire every minute; an older one has been superseded
 WINDOW_LOOKBACK_S = 3600.0
 DEFAULT_STEP_MS = 1000
 PERIODS = {"longitude": 360.0}
@@ -107,6 +108,8 @@ def handle_events(
     jobs: list[ForecastRequest] = []
     for position, event in enumerate(events):
         if is_tick(event):
+            if tick_is_stale(event):
+                continue
             records.extend((TOPIC_REQUESTS, e) for e in schedule_jobs(event, series, models))
             continue
         try:
@@ -120,6 +123,20 @@ def handle_events(
             rejected.append(Rejected(position, str(exc), exc.field))
     records.extend((TOPIC_RESULTS, e) for e in run_jobs(jobs, series, get_model))
     return Plan(records, rejected)
+
+
+def tick_is_stale(tick: CloudEvent, now: datetime | None = None) -> bool:
+    """A tick delivered long after it fired is acknowledged without queueing jobs.
+
+    A newer tick has fired since and covers the same satellites; fanning out old ticks
+    as well would only grow a backlog (the forecaster catching up after an outage would
+    otherwise queue every missed minute's jobs at once).
+    """
+    age_s = ((now or datetime.now(UTC)) - _event_time(tick)).total_seconds()
+    if age_s > STALE_TICK_S:
+        log.info("tick %s fired %.0f s ago: skipped, a newer tick covers it", tick["id"], age_s)
+        return True
+    return False
 
 
 def schedule_jobs(
@@ -195,13 +212,17 @@ def run_jobs(
     t0 = time.perf_counter()
     results: list[CloudEvent] = []
     ready: dict[tuple[str, float | None], list[tuple[ForecastRequest, Any]]] = {}
+    windows_by_series: dict[tuple[str, str], Any] = {}  # both models read the same window
     for job in jobs:
         if job.model not in MODEL_NAMES:
             results.append(_failed(job, started, f"unknown model {job.model!r}"))
             continue
-        window = series.last_points(
-            job.satellite_id, job.metric, WINDOW, lookback_s=WINDOW_LOOKBACK_S
-        )
+        key = (job.satellite_id, job.metric)
+        if key not in windows_by_series:
+            windows_by_series[key] = series.last_points(
+                job.satellite_id, job.metric, WINDOW, lookback_s=WINDOW_LOOKBACK_S
+            )
+        window = windows_by_series[key]
         count = len(window.values) if window is not None else 0
         if window is None or count < WINDOW:
             results.append(
