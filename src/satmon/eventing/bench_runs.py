@@ -50,8 +50,7 @@ def run_pipeline(
         dispatcher.stop.set()
         dispatcher.join(60)
     stats = dispatcher.stats()[sub.name]
-    vm.flush_search_cache()
-    stored = count_samples(vm, fleet)
+    stored = count_stored(vm, fleet, total)
     return {
         "events": total,
         "seconds": elapsed,
@@ -64,6 +63,22 @@ def run_pipeline(
         "dead_lettered": stats.dead_lettered,
         "stored_in_vm": stored,
     }
+
+
+def count_stored(vm: VictoriaMetrics, fleet: Fleet, total: int, timeout: float = 15.0) -> int:
+    """The fleet's samples in VictoriaMetrics once they are searchable.
+
+    VictoriaMetrics makes freshly imported rows searchable about once a second, so a
+    count taken at once misses the last second of a fast run; count until all ``total``
+    are there or ``timeout`` passes (the acknowledged events were durable either way).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        vm.flush_search_cache()
+        stored = count_samples(vm, fleet)
+        if stored >= total or time.monotonic() >= deadline:
+            return stored
+        time.sleep(0.5)
 
 
 def count_samples(vm: VictoriaMetrics, fleet: Fleet) -> int:

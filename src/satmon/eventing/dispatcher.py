@@ -5,14 +5,20 @@ Records are decoded (:mod:`.records`), filtered on attributes, grouped per parti
 into *lanes* and handed to a worker pool in *units* (one event, or a batch of up to
 ``batch_max_events`` for subscribers that accept batched mode):
 
-* ``ordered`` — one unit in flight per partition; the next waits for success or
-  dead-lettering (KafkaSource default);
-* ``unordered`` — up to ``max_in_flight`` units per partition at once.
+* ``ordered`` — one unit in flight per partition, made of that partition's events; the
+  next waits for success or dead-lettering (KafkaSource default);
+* ``unordered`` — units draw on every assigned partition (one batch per batch window,
+  not one per partition: at a low rate this divides the number of requests by the
+  number of partitions), up to ``max_in_flight`` units per assigned partition at once.
 
-Offsets are tracked per partition and committed only up to the first record that is
-not yet delivered, filtered out or dead-lettered, so a crash or a stop loses nothing
-(at least once). When too much is buffered the partitions are paused. ``duplicate_rate``
-re-sends that share of delivered events once more, so idempotency bugs show up.
+Offsets are tracked as ranges, not per event: each fetch queues one :class:`Segment`
+per partition, a unit takes slices of segments, and each slice gets a :class:`Span` of
+offsets (up to its last event, or to the segment's end for the last slice, so records
+filtered out in between are covered). The commit position of a partition only moves
+past leading spans whose events were delivered or dead-lettered, so a crash or a stop
+loses nothing (at least once). When too much is buffered the partitions are paused.
+``duplicate_rate`` re-sends that share of delivered events once more, so idempotency bugs
+show up.
 """
 
 from __future__ import annotations
@@ -57,44 +63,64 @@ class Stats:
     committed: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(slots=True, eq=False)
+class Segment:
+    """The records of one partition that one fetch brought, not yet all in units:
+    offsets up to ``end`` (exclusive) and the events to deliver (filtered ones left out)."""
+
+    end: int
+    envs: list[Envelope]
+    taken: int = 0  # envs[:taken] are in units already
+
+
+@dataclass(slots=True, eq=False)
+class Span:
+    """The offsets of one partition that one unit answers for, up to ``end`` (exclusive)."""
+
+    end: int
+    done: bool = False
+
+
 class OffsetTracker:
-    """Offsets of one partition in arrival order; commit position = first not done."""
+    """Spans of one partition in offset order; commit position = end of the last leading
+    done span. Events still queued have no span yet, so nothing passes them."""
 
     def __init__(self) -> None:
-        self._order: deque[int] = deque()
-        self._done: set[int] = set()
-        self.position: int | None = None  # next offset to commit (last done + 1)
+        self._spans: deque[Span] = deque()
+        self.position: int | None = None  # next offset to commit
 
-    def add(self, offset: int) -> None:
-        self._order.append(offset)
-
-    def done(self, offset: int) -> None:
-        self._done.add(offset)
+    def add(self, span: Span) -> None:
+        self._spans.append(span)
 
     def advance(self) -> int | None:
-        """Move past the leading done offsets; returns the new position when it moved."""
+        """Move past the leading done spans; returns the new position when it moved."""
         moved = False
-        while self._order and self._order[0] in self._done:
-            offset = self._order.popleft()
-            self._done.discard(offset)
-            self.position = offset + 1
+        spans = self._spans
+        while spans and spans[0].done:
+            self.position = spans.popleft().end
             moved = True
         return self.position if moved else None
 
     def outstanding(self) -> int:
-        return len(self._order)
+        return sum(1 for s in self._spans if not s.done)
 
 
-@dataclass
+@dataclass(eq=False)
 class Lane:
-    """One assigned partition: pending envelopes, units in flight and its offsets."""
+    """One assigned partition: segments with events not yet in a unit, units in
+    flight (ordered subscriptions) and its offsets."""
 
     topic: str
     partition: int
-    pending: deque[Envelope] = field(default_factory=deque)
+    queue: deque[Segment] = field(default_factory=deque)
+    pending: int = 0
     in_flight: int = 0
     tracker: OffsetTracker = field(default_factory=OffsetTracker)
     revoked: bool = False
+
+
+Part = tuple[Lane, Span, list[Envelope]]
+"""A slice of one segment's events inside a unit, with its offsets."""
 
 
 class SubscriptionRunner:
@@ -136,6 +162,8 @@ class SubscriptionRunner:
         self._lock = threading.RLock()
         self._lanes: dict[tuple[str, int], Lane] = {}
         self._buffered = 0
+        self._in_flight = 0  # units in flight (unordered subscriptions)
+        self._turn = 0
         self._paused = False
         self._consumer_overrides = consumer_overrides or {}
         self.ready = threading.Event()
@@ -212,31 +240,47 @@ class SubscriptionRunner:
         return [first, *consumer.consume(want, wait)]
 
     def _accept(self, messages: Sequence[Any]) -> None:
-        envs = []
-        for message in messages:  # decode outside the lock: workers keep going meanwhile
+        # decode and filter outside the lock (workers keep going meanwhile), grouped by
+        # partition: records of one partition arrive in offset order
+        groups: dict[tuple[str, int], tuple[list[Envelope], int]] = {}
+        accept = self.sub.accept
+        received = filtered = 0
+        for message in messages:
             error = message.error()
             if error is not None:
                 self._consumer_error(error)
                 continue
-            envs.append(decode_message(message))
-        touched: set[tuple[str, int]] = set()
-        accept = self.sub.accept
+            env = decode_message(message)
+            received += 1
+            key = (env.topic, env.partition)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = ([], env.offset + 1)
+            elif env.offset >= group[1]:
+                groups[key] = group = (group[0], env.offset + 1)
+            if env.error is None and not accept(env.attrs):
+                filtered += 1
+                continue
+            group[0].append(env)
         with self._lock:
-            self.stats.received += len(envs)
-            for env in envs:
-                lane = self._lanes.get((env.topic, env.partition))
+            self.stats.received += received
+            self.stats.filtered += filtered
+            touched = []
+            for key, (envs, end) in groups.items():
+                lane = self._lanes.get(key)
                 if lane is None:  # assignment changed under us; Kafka will redeliver
                     continue
-                lane.tracker.add(env.offset)
-                if env.error is None and not accept(env.attrs):
-                    lane.tracker.done(env.offset)
-                    self.stats.filtered += 1
-                    continue
-                lane.pending.append(env)
-                self._buffered += 1
-                touched.add((lane.topic, lane.partition))
-            for key in touched:
-                self._pump(self._lanes[key])
+                if envs:
+                    lane.queue.append(Segment(end, envs))
+                    lane.pending += len(envs)
+                    self._buffered += len(envs)
+                    touched.append(lane)
+                elif lane.queue:  # all filtered out: done once the events before them are
+                    lane.queue[-1].end = end
+                else:
+                    lane.tracker.add(Span(end, done=True))
+            if touched:
+                self._pump(touched)
 
     def _consumer_error(self, error: KafkaError) -> None:
         if error.code() == KafkaError._PARTITION_EOF:
@@ -246,47 +290,106 @@ class SubscriptionRunner:
         log.warning("consumer error on %s: %s", self.sub.name, error)
 
     # --- lanes and units ---------------------------------------------------------------------
-    def _pump(self, lane: Lane) -> None:
-        """Start units on ``lane`` while its in-flight limit allows (lock held)."""
-        limit = 1 if self.sub.ordered else self.sub.max_in_flight
-        while lane.pending and lane.in_flight < limit and not lane.revoked:
-            lane.in_flight += 1
-            self._pool.submit(self._work, lane, self._take_unit(lane))
+    def _pump(self, touched: Sequence[Lane]) -> None:
+        """Start units while the in-flight limits allow (lock held)."""
+        if self.sub.ordered:
+            for lane in touched:
+                while lane.pending and lane.in_flight < 1 and not lane.revoked:
+                    lane.in_flight += 1
+                    self._pool.submit(self._work, self._take_unit((lane,)))
+            return
+        while self._buffered > 0 and self._in_flight < self._unordered_limit():
+            unit = self._take_unit(self._rotated_lanes())
+            if not unit:
+                return
+            self._in_flight += 1
+            self._pool.submit(self._work, unit)
 
-    def _take_unit(self, lane: Lane) -> list[Envelope]:
-        size = self.sub.batch_max_events
-        unit = [lane.pending.popleft() for _ in range(min(size, len(lane.pending)))]
-        self._buffered -= len(unit)
-        return unit
+    def _rotated_lanes(self) -> list[Lane]:
+        """Every lane, starting one further each time, so no partition starves."""
+        lanes = list(self._lanes.values())
+        if len(lanes) > 1:
+            self._turn = (self._turn + 1) % len(lanes)
+            lanes = lanes[self._turn :] + lanes[: self._turn]
+        return lanes
 
-    def _work(self, lane: Lane, unit: list[Envelope]) -> None:
-        """Deliver units of ``lane`` until it has nothing left for this worker."""
+    def _unordered_limit(self) -> int:
+        return self.sub.max_in_flight * max(len(self._lanes), 1)
+
+    def _take_unit(self, lanes: Sequence[Lane]) -> list[Part]:
+        """Up to ``batch_max_events`` events, oldest segments of each lane first (lock held)."""
+        room = self.sub.batch_max_events
+        parts: list[Part] = []
+        for lane in lanes:
+            queue = lane.queue
+            while room and queue and not lane.revoked:
+                segment = queue[0]
+                start = segment.taken
+                left = len(segment.envs) - start
+                n = min(room, left)
+                whole = start == 0 and n == left
+                envs = segment.envs if whole else segment.envs[start : start + n]
+                segment.taken = start + n
+                if n == left:
+                    queue.popleft()
+                    span = Span(segment.end)
+                else:
+                    span = Span(envs[-1].offset + 1)
+                lane.tracker.add(span)
+                lane.pending -= n
+                self._buffered -= n
+                room -= n
+                parts.append((lane, span, envs))
+            if not room:
+                break
+        return parts
+
+    def _work(self, unit: list[Part]) -> None:
+        """Deliver units until there is nothing left for this worker."""
         while unit:
+            envs = unit[0][2] if len(unit) == 1 else [e for part in unit for e in part[2]]
             try:
-                self._deliver(unit)
+                self._deliver(envs)
             except Abandoned:
                 with self._lock:
-                    lane.in_flight -= 1
+                    self._release(unit)
                 return
             except Exception:
                 log.exception(
                     "delivery of %d event(s) on %s failed; will be redelivered",
-                    len(unit),
+                    len(envs),
                     self.sub.name,
                 )
                 with self._lock:
-                    lane.in_flight -= 1
-                    lane.revoked = True  # stop this lane; its offsets stay uncommitted
+                    for lane, _, _ in unit:
+                        lane.revoked = True  # stop this lane; its offsets stay uncommitted
+                    self._release(unit)
                 self.stop.set()
                 return
             with self._lock:
-                for env in unit:
-                    lane.tracker.done(env.offset)
-                if lane.pending and not lane.revoked:
-                    unit = self._take_unit(lane)
-                else:
-                    lane.in_flight -= 1
-                    unit = []
+                for _, span, _ in unit:
+                    span.done = True
+                unit = self._next_unit(unit)
+
+    def _next_unit(self, finished: list[Part]) -> list[Part]:
+        """The next unit for a worker that just finished ``finished`` (lock held); an empty
+        list releases the worker's in-flight slot."""
+        if self.sub.ordered:
+            lane = finished[0][0]
+            if lane.pending and not lane.revoked:
+                return self._take_unit((lane,))
+        elif self._buffered > 0 and self._in_flight <= self._unordered_limit():
+            unit = self._take_unit(self._rotated_lanes())
+            if unit:
+                return unit
+        self._release(finished)
+        return []
+
+    def _release(self, unit: list[Part]) -> None:
+        if self.sub.ordered:
+            unit[0][0].in_flight -= 1
+        else:
+            self._in_flight -= 1
 
     def _deliver(self, unit: list[Envelope]) -> None:
         poison = [e for e in unit if e.error is not None]
@@ -395,15 +498,17 @@ class SubscriptionRunner:
                 lane = self._lanes.pop((tp.topic, tp.partition), None)
                 if lane is not None:
                     lane.revoked = True
-                    self._buffered -= len(lane.pending)
-                    lane.pending.clear()
+                    self._buffered -= lane.pending
+                    lane.pending = 0
+                    lane.queue.clear()
 
     def _shutdown(self, consumer: Consumer) -> None:
         """Let in-flight units finish (or abandon at their next wait), commit, close."""
         with self._lock:
             for lane in self._lanes.values():
-                self._buffered -= len(lane.pending)
-                lane.pending.clear()
+                self._buffered -= lane.pending
+                lane.pending = 0
+                lane.queue.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
             self._commit(consumer, asynchronous=False)
