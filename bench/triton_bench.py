@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+# As in model.py: idle OpenMP threads sleep, so the in-process run and the client don't
+# fight the server's spinning threads on a small machine. Set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 import torch

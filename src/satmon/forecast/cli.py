@@ -18,6 +18,8 @@ from satmon.forecast import MODEL_NAMES, SHORT_NAMES
 
 models_app = typer.Typer(help="Train and evaluate the forecasting models.", no_args_is_help=True)
 console = Console()
+if not console.is_terminal:  # logs and pipes: wide enough for the tables, no truncation
+    console = Console(width=200)
 DEFAULT_REPORT = Path("bench/results/evaluation.json")
 
 

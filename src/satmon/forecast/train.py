@@ -32,11 +32,12 @@ from satmon.forecast.datasets import (
     nasa_windows,
     simulated_windows,
 )
+from satmon.forecast.evaluate import evaluate_windows
 from satmon.forecast.modelio import Forecaster
 from satmon.forecast.vae import TimeSeriesVAE
 
 log = logging.getLogger(__name__)
-NASA_SHARE = 0.5
+NASA_SHARE = 1.0
 """With ``--data mixed``: NASA train windows are repeated to this many per simulated one."""
 
 
@@ -86,8 +87,6 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
     if isinstance(model, TimeSeriesVAE):
         calibrate_interval(model, val_set)
 
-    from satmon.forecast.evaluate import evaluate_windows
-
     heldout = simulated_windows(HELDOUT_SIM)
     figures = evaluate_windows({config.model: model}, heldout)
     nasa_figures = {}
@@ -114,8 +113,10 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
         "python": platform.python_version(),
         "evaluation_heldout_simulated": figures["summary"],
         "evaluation_nasa_dev_test": nasa_figures,
-        "command": f"satmon models train --model {config.model.split('_')[0]} --data {config.data}"
-        f" --seed {config.seed}",
+        "command": (
+            f"satmon models train --model {config.model.split('_')[0]} --data {config.data}"
+            f" --seed {config.seed} --epochs {config.epochs} --patience {config.patience}"
+        ),
     }
     out_dir = (
         modelio.save_model(model, config.model, hparams, metadata, repository) if save else None
@@ -174,7 +175,7 @@ def _fit(
     n_batches = math.ceil(per_epoch / config.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=config.lr, total_steps=config.epochs * n_batches, pct_start=0.1
+        opt, max_lr=config.lr, total_steps=max(100, config.epochs * n_batches), pct_start=0.1
     )
     gen = torch.Generator().manual_seed(config.seed)
     best_state = copy.deepcopy(model.state_dict())

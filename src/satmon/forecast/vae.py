@@ -128,9 +128,10 @@ class TimeSeriesVAE(nn.Module):
             std = torch.exp(0.5 * logvar)
             z = mu[:, None, :] + std[:, None, :] * self.latent_eps[None, :, :]  # [B, S, Z]
             _, samples = self.decode(z, xn)  # [B, S, H]
-            q = torch.tensor(self.quantiles, dtype=samples.dtype)
-            q_lo, q_hi = torch.quantile(samples, q, dim=1)  # [B, H] each
-            centre = samples.median(dim=1).values
+            ordered = samples.sort(dim=1).values  # [B, S, H]
+            q_lo = _quantile_sorted(ordered, self.quantiles[0])
+            q_hi = _quantile_sorted(ordered, self.quantiles[1])
+            centre = _quantile_sorted(ordered, 0.5)
             lower = point + self.interval_scale * (q_lo - centre).clamp(max=0.0)
             upper = point + self.interval_scale * (q_hi - centre).clamp(min=0.0)
             out["lower"] = self.revin.denormalise(lower, stats).float()
@@ -143,3 +144,13 @@ class TimeSeriesVAE(nn.Module):
         mean, std = stats
         yn = (y.to(torch.float64) - mean) / std
         return yn.clamp(-TARGET_CLIP, TARGET_CLIP).to(torch.float32)
+
+
+def _quantile_sorted(ordered: torch.Tensor, q: float) -> torch.Tensor:
+    """Linear-interpolated quantile along dim 1 of already sorted ``[B, S, H]`` → ``[B, H]``
+    (the same as ``torch.quantile(..., interpolation="linear")``, without re-sorting)."""
+    pos = q * (ordered.shape[1] - 1)
+    lo = int(pos)
+    hi = min(lo + 1, ordered.shape[1] - 1)
+    frac = pos - lo
+    return ordered[:, lo] + frac * (ordered[:, hi] - ordered[:, lo])
