@@ -48,9 +48,6 @@ def request(job_id="job-1", model="vae", metric="battery", sat="SAT-001"):
     )
 
 
-TICK_TIME = format_time(datetime.now(UTC).replace(second=0, microsecond=0))
-
-
 def tick(tick_id="tick-1", time=None):
     return CloudEvent(
         {
@@ -58,7 +55,7 @@ def tick(tick_id="tick-1", time=None):
             "source": "/apis/v1/namespaces/satmon/pingsources/fc",
             "type": TYPE_PING,
             "specversion": "1.0",
-            "time": time or TICK_TIME,
+            "time": time or format_time(datetime.now(UTC)),
         },
         {"message": "tick"},
     )
