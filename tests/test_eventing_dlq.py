@@ -14,20 +14,9 @@ from satmon.eventing.dlq import (
 )
 from satmon.eventing.records import batch_json, binary_http, decode, percent_encode
 from satmon.events import Telemetry, from_kafka, telemetry_event, to_kafka
+from tests.samples import CONTRACT_TELEMETRY
 
-SAMPLE = Telemetry.model_validate(
-    {
-        "satellite_id": "SAT-001",
-        "timestamp": "2026-11-28T10:00:00.000Z",
-        "temperature": 12.3,
-        "altitude": 421.7,
-        "velocity": 7.66,
-        "battery": 3.91,
-        "solar_power": 55.2,
-        "latitude": 12.31,
-        "longitude": -45.62,
-    }
-)
+SAMPLE = Telemetry.model_validate(CONTRACT_TELEMETRY)
 
 
 def _record(event_id: str = "e-1") -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:

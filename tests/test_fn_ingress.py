@@ -10,19 +10,10 @@ from satmon.events import TOPIC_TELEMETRY
 from satmon.pipeline import clients
 from satmon.pipeline.testing import FakeProducer
 from satmon.settings import get_settings
+from tests.samples import CONTRACT_TELEMETRY
 
 SOURCE = str(Path(__file__).resolve().parents[1] / "functions" / "ingress" / "main.py")
-TELEMETRY = {
-    "satellite_id": "SAT-001",
-    "timestamp": "2026-11-28T10:00:00.000Z",
-    "temperature": 12.3,
-    "altitude": 421.7,
-    "velocity": 7.66,
-    "battery": 3.91,
-    "solar_power": 55.2,
-    "latitude": 12.31,
-    "longitude": -45.62,
-}
+TELEMETRY = dict(CONTRACT_TELEMETRY)
 
 
 @pytest.fixture

@@ -9,19 +9,10 @@ from functions_framework import create_app
 from satmon.pipeline import clients
 from satmon.pipeline.host import create_function_app
 from satmon.pipeline.testing import FakeVictoriaMetrics
+from tests.samples import CONTRACT_TELEMETRY
 
 SOURCE = str(Path(__file__).resolve().parents[1] / "functions" / "telemetry-writer" / "main.py")
-TELEMETRY = {
-    "satellite_id": "SAT-001",
-    "timestamp": "2026-11-28T10:00:00.000Z",
-    "temperature": 12.3,
-    "altitude": 421.7,
-    "velocity": 7.66,
-    "battery": 3.91,
-    "solar_power": 55.2,
-    "latitude": 12.31,
-    "longitude": -45.62,
-}
+TELEMETRY = dict(CONTRACT_TELEMETRY)
 BINARY = {
     "ce-specversion": "1.0",
     "ce-id": "e-1",

@@ -8,19 +8,10 @@ from satmon.events import TOPIC_REQUESTS, TOPIC_TELEMETRY, from_kafka
 from satmon.pipeline.dedupe import MemoryDedupe
 from satmon.pipeline.ingress import Ingress, IngressSettings
 from satmon.pipeline.testing import FakeProducer
+from tests.samples import CONTRACT_TELEMETRY
 
 TOKEN = "test-token-123"
-TELEMETRY = {
-    "satellite_id": "SAT-001",
-    "timestamp": "2026-11-28T10:00:00.000Z",
-    "temperature": 12.3,
-    "altitude": 421.7,
-    "velocity": 7.66,
-    "battery": 3.91,
-    "solar_power": 55.2,
-    "latitude": 12.31,
-    "longitude": -45.62,
-}
+TELEMETRY = dict(CONTRACT_TELEMETRY)
 
 
 def binary_headers(event_id="e-1", event_type="io.satmon.telemetry.v1", **extra):

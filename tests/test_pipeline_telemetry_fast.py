@@ -22,18 +22,9 @@ from satmon.pipeline.telemetry_writer import (
     write_events,
 )
 from satmon.pipeline.testing import FakeVictoriaMetrics
+from tests.samples import CONTRACT_TELEMETRY
 
-DATA = {
-    "satellite_id": "SAT-001",
-    "timestamp": "2026-11-28T10:00:00.123Z",
-    "temperature": 12.3,
-    "altitude": 421.7,
-    "velocity": 7.66,
-    "battery": 3.91,
-    "solar_power": 55.2,
-    "latitude": 12.31,
-    "longitude": -45.62,
-}
+DATA = {**CONTRACT_TELEMETRY, "timestamp": "2026-11-28T10:00:00.123Z"}  # ms that matter
 ATTRS = {
     "id": "e-1",
     "source": "/satellites/SAT-001",

@@ -7,18 +7,9 @@ from satmon.errors import TransientError
 from satmon.events import EventError
 from satmon.pipeline.telemetry_writer import write_event, write_events
 from satmon.pipeline.testing import FakeVictoriaMetrics
+from tests.samples import CONTRACT_TELEMETRY
 
-TELEMETRY = {
-    "satellite_id": "SAT-001",
-    "timestamp": "2026-11-28T10:00:00.000Z",
-    "temperature": 12.3,
-    "altitude": 421.7,
-    "velocity": 7.66,
-    "battery": 3.91,
-    "solar_power": 55.2,
-    "latitude": 12.31,
-    "longitude": -45.62,
-}
+TELEMETRY = dict(CONTRACT_TELEMETRY)
 
 
 def event(data, event_id="1", event_type="io.satmon.telemetry.v1", **attrs):
