@@ -40,16 +40,7 @@ class VictoriaMetrics:
     # --- writes ---------------------------------------------------------------------
     def import_lines(self, body: bytes) -> None:
         """POST JSON lines to /api/v1/import; 5xx / connection errors are transient."""
-        try:
-            response = self._http.post("/api/v1/import", content=body)
-        except httpx.TransportError as exc:
-            raise TransientError(f"VictoriaMetrics unreachable at {self.url}: {exc}") from exc
-        if response.status_code >= 500:
-            raise TransientError(
-                f"VictoriaMetrics answered {response.status_code}: {response.text[:200]}"
-            )
-        if response.status_code >= 400:
-            raise PermanentError(f"VictoriaMetrics refused the import: {response.text[:200]}")
+        self._request("POST", "/api/v1/import", "import", content=body)
 
     def write_telemetry(self, samples: Iterable[Telemetry]) -> int:
         """Write the seven metrics of every sample in one request; returns samples written."""
@@ -119,8 +110,12 @@ class VictoriaMetrics:
         self._get("/internal/force_flush", {})
 
     def _get(self, path: str, params: Mapping[str, Any]) -> httpx.Response:
+        return self._request("GET", path, "query", params=params)
+
+    def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
+        """One call; unreachable or 5xx → TransientError (retry), 4xx → PermanentError."""
         try:
-            response = self._http.get(path, params=params)
+            response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise TransientError(f"VictoriaMetrics unreachable at {self.url}: {exc}") from exc
         if response.status_code >= 500:
@@ -128,7 +123,7 @@ class VictoriaMetrics:
                 f"VictoriaMetrics answered {response.status_code}: {response.text[:200]}"
             )
         if response.status_code >= 400:
-            raise PermanentError(f"VictoriaMetrics refused the query: {response.text[:200]}")
+            raise PermanentError(f"VictoriaMetrics refused the {what}: {response.text[:200]}")
         return response
 
 
