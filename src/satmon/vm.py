@@ -8,14 +8,14 @@ leaves one sample, which is what makes the telemetry writer idempotent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from satmon.errors import PermanentError, TransientError
-from satmon.events import METRIC_PREFIX, Telemetry
+from satmon.events import METRIC_PREFIX, METRICS, Telemetry
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,11 @@ class VictoriaMetrics:
         """POST JSON lines to /api/v1/import; 5xx / connection errors are transient."""
         self._request("POST", "/api/v1/import", "import", content=body)
 
-    def write_telemetry(self, samples: Iterable[Telemetry]) -> int:
+    def write_telemetry(self, samples: Sequence[Telemetry]) -> int:
         """Write the seven metrics of every sample in one request; returns samples written."""
-        body = telemetry_import_body(samples)
-        if body:
-            self.import_lines(body)
-        return body.count(b"\n")
+        if samples:
+            self.import_lines(telemetry_import_body(samples))
+        return len(samples) * len(METRICS)
 
     # --- reads ----------------------------------------------------------------------
     def export(
@@ -135,14 +134,47 @@ def metric_selector(metric: str, satellite_id: str | None = None) -> str:
 
 
 def telemetry_import_body(samples: Iterable[Telemetry]) -> bytes:
-    """JSON lines for /api/v1/import: one line per (sample, metric)."""
-    lines: list[str] = []
+    """JSON lines for /api/v1/import, one line per series (metric × satellite)."""
+    lines = ImportLines()
     for sample in samples:
-        ts = sample.timestamp_ms
-        sat = json.dumps(sample.satellite_id)
-        for metric, value in sample.metric_values().items():
-            lines.append(
-                f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}","satellite_id":{sat}}},'
-                f'"values":[{value!r}],"timestamps":[{ts}]}}\n'
-            )
-    return "".join(lines).encode()
+        lines.add_telemetry(sample)
+    return lines.body()
+
+
+class ImportLines:
+    """Samples grouped by satellite → /api/v1/import JSON lines, one per series.
+
+    Grouping makes the body and VictoriaMetrics' parsing several times cheaper than one
+    line per sample when a batch holds many samples of each satellite. Repeated
+    timestamps are fine (the server dedupes them).
+    """
+
+    def __init__(self) -> None:
+        self._series: dict[str, tuple[list[int], list[tuple[float, ...]]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._series)
+
+    def add(self, satellite: str, timestamp_ms: int, values: tuple[float, ...]) -> None:
+        entry = self._series.get(satellite)
+        if entry is None:
+            entry = self._series[satellite] = ([], [])
+        entry[0].append(timestamp_ms)
+        entry[1].append(values)
+
+    def add_telemetry(self, sample: Telemetry) -> None:
+        values = tuple(float(getattr(sample, name)) for name in METRICS)
+        self.add(sample.satellite_id, sample.timestamp_ms, values)
+
+    def body(self) -> bytes:
+        lines: list[str] = []
+        for satellite, (stamps, rows) in self._series.items():
+            head = f'"satellite_id":"{satellite}"}},"values":['
+            tail = '],"timestamps":[' + ",".join(map(str, stamps)) + "]}\n"
+            for metric, column in zip(METRICS, zip(*rows, strict=True), strict=True):
+                lines.append(
+                    f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}",{head}'
+                    + ",".join(map(repr, column))
+                    + tail
+                )
+        return "".join(lines).encode()

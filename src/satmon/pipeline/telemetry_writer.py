@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from cloudevents.http import CloudEvent
 
 from satmon.events import (
-    METRIC_PREFIX,
     METRICS,
     TYPE_TELEMETRY,
     EventError,
@@ -38,7 +37,7 @@ from satmon.pipeline.cloudevent_http import (
     valid_time,
 )
 from satmon.pipeline.host import Rejected
-from satmon.vm import VictoriaMetrics
+from satmon.vm import ImportLines, VictoriaMetrics, telemetry_import_body
 
 # ``satmon.vm`` is imported with the function (before gunicorn forks its workers), not on
 # the first batch: it pulls in httpx, about a second of CPU on a busy host, which the first
@@ -123,16 +122,8 @@ def write_batch_items(sink: TelemetrySink, items: Sequence[Any]) -> list[dict[st
 
 def write_samples(sink: TelemetrySink, samples: Sequence[Telemetry]) -> int:
     """One import request; returns the number of samples (7 per telemetry) written."""
-    sink.import_lines(import_body(samples))
+    sink.import_lines(telemetry_import_body(samples))
     return len(samples) * len(METRICS)
-
-
-def import_body(samples: Sequence[Telemetry]) -> bytes:
-    """JSON lines for /api/v1/import, one line per series (metric × satellite) of the batch."""
-    lines = ImportLines()
-    for sample in samples:
-        lines.add_telemetry(sample)
-    return lines.body()
 
 
 # --- the fast path -----------------------------------------------------------------------
@@ -226,42 +217,3 @@ def _timestamp_ms(text: str) -> int | None:
         seconds -= offset if sign == "+" else -offset
     micros = seconds * 1_000_000 + (int(fraction.ljust(6, "0")) if fraction else 0)
     return int(micros / 1_000_000 * 1000)
-
-
-class ImportLines:
-    """Samples grouped by satellite → /api/v1/import JSON lines, one per series.
-
-    Grouping makes the body and VictoriaMetrics' parsing several times cheaper than one
-    line per sample when a batch holds many samples of each satellite. Repeated
-    timestamps are fine (the server dedupes them).
-    """
-
-    def __init__(self) -> None:
-        self._series: dict[str, tuple[list[int], list[tuple[float, ...]]]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._series)
-
-    def add(self, satellite: str, timestamp_ms: int, values: tuple[float, ...]) -> None:
-        entry = self._series.get(satellite)
-        if entry is None:
-            entry = self._series[satellite] = ([], [])
-        entry[0].append(timestamp_ms)
-        entry[1].append(values)
-
-    def add_telemetry(self, sample: Telemetry) -> None:
-        values = tuple(float(getattr(sample, name)) for name in METRICS)
-        self.add(sample.satellite_id, sample.timestamp_ms, values)
-
-    def body(self) -> bytes:
-        lines: list[str] = []
-        for satellite, (stamps, rows) in self._series.items():
-            head = f'"satellite_id":"{satellite}"}},"values":['
-            tail = '],"timestamps":[' + ",".join(map(str, stamps)) + "]}\n"
-            for metric, column in zip(METRICS, zip(*rows, strict=True), strict=True):
-                lines.append(
-                    f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}",{head}'
-                    + ",".join(map(repr, column))
-                    + tail
-                )
-        return "".join(lines).encode()
