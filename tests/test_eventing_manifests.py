@@ -153,7 +153,13 @@ def test_trigger_spec_stays_open_as_published() -> None:
 def test_topology_matches_the_contract() -> None:
     topo = load_topology(EVENTING, validate=CRDS is not None)
     subs = {s.name: s for s in topo.subscriptions}
-    assert set(subs) == {"telemetry-writer", "forecaster", "result-store", "result-store-queued"}
+    assert set(subs) == {
+        "telemetry-writer",
+        "forecaster",
+        "result-store",
+        "result-store-queued",
+        "result-store-dead-letters",
+    }
     tw = subs["telemetry-writer"]
     assert tw.topics == ("satellite-telemetry",)
     assert tw.sink.url == "http://127.0.0.1:8082"
@@ -174,6 +180,8 @@ def test_topology_matches_the_contract() -> None:
     assert queued.topics == ("inference.requests",) and queued.sink.url == rs.sink.url
     assert queued.accept({"type": "io.satmon.forecast.requested.v1"})
     assert not queued.accept({"type": "dev.knative.sources.ping"})
+    dead = subs["result-store-dead-letters"]
+    assert dead.topics == ("inference.requests.dlq",) and dead.sink.url == rs.sink.url
     assert topo.services["ingress"].url == "http://127.0.0.1:8081"
     (ping,) = topo.pings
     assert ping.schedule == "* * * * *"

@@ -47,6 +47,23 @@ def test_each_type_maps_to_its_status():
     assert failed["completed_at"] is not None
 
 
+def test_a_dead_lettered_request_marks_the_job_failed_with_the_reason():
+    dead = event(TYPE_FORECAST_REQUESTED, JOB)
+    dead["knativeerrordest"] = "http://127.0.0.1:8083"
+    dead["knativeerrorcode"] = "503"
+    dead["satmonreason"] = "retries exhausted: HTTP 503 after 7 attempt(s)"
+    row = as_dict(row_from_event(dead))
+    assert row["status"] == "failed" and row["completed_at"] is not None
+    assert row["error"] == (
+        "dead-lettered by http://127.0.0.1:8083: retries exhausted: HTTP 503 after 7 attempt(s)"
+    )
+    assert (row["job_id"], row["satellite_id"], row["model"]) == (
+        "job-1",
+        "SAT-001",
+        "vae_timeseries",
+    )
+
+
 def test_completed_row_carries_forecast_and_window():
     data = JOB | {
         "predictions": [1.0] * 10,

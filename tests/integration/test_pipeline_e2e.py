@@ -278,3 +278,31 @@ def test_duplicate_injection_creates_no_duplicates(
         noisy.terminate()
         noisy.wait(30)
         launcher.up(["dispatcher"])
+
+
+def test_a_dead_lettered_request_shows_as_a_failed_job(
+    pg: psycopg.Connection, satellite: str
+) -> None:
+    """A forecast request that ended in inference.requests.dlq is a failed job with the
+    dispatcher's reason, not a job queued for ever."""
+    job_id = f"dlq-{uuid.uuid4().hex[:10]}"
+    request = make_event(
+        TYPE_FORECAST_REQUESTED,
+        "/tests/e2e",
+        {"job_id": job_id, "satellite_id": satellite, "metric": "battery", "model": "vae"},
+        key=satellite,
+    )
+    request["knativeerrordest"] = "http://127.0.0.1:8083"
+    request["knativeerrorcode"] = "503"
+    request["satmonreason"] = "retries exhausted: HTTP 503 after 7 attempt(s)"
+    _send([request], topic=dlq_topic(TOPIC_REQUESTS))
+
+    def failed() -> tuple[Any, ...] | None:
+        pg.rollback()
+        return pg.execute(
+            "SELECT status, error FROM inference_results WHERE job_id = %s", (job_id,)
+        ).fetchone()
+
+    status, error = _wait(failed, 30, "the dead-lettered job's row", 0.5)
+    assert status == "failed"
+    assert "retries exhausted: HTTP 503" in error

@@ -89,6 +89,22 @@ def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
         raise EventError(f"not a forecast job event: {event['type']!r}", field="type")
     if status == "queued":
         req = parse_request(event)
+        failure = dead_letter_reason(event)
+        if failure is not None:  # the request itself was dead-lettered: the job failed
+            return (
+                req.job_id,
+                req.satellite_id,
+                req.metric,
+                req.model,
+                "failed",
+                req.trigger,
+                req.requested_at,
+                None,
+                datetime.now(UTC),
+                *([None] * 7),
+                failure,
+                None,
+            )
         return (
             req.job_id,
             req.satellite_id,
@@ -123,6 +139,18 @@ def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
         out.error,
         out.latency_ms,
     )
+
+
+def dead_letter_reason(event: CloudEvent) -> str | None:
+    """Why the dispatcher gave up on an event that reached its dead-letter topic, or None.
+
+    Dead letters carry ``knativeerrordest`` (always) and satmon's one-line reason.
+    """
+    attributes = event.get_attributes()
+    if "knativeerrordest" not in attributes:
+        return None
+    reason = attributes.get("satmonreason") or f"HTTP {attributes.get('knativeerrorcode', '?')}"
+    return f"dead-lettered by {attributes['knativeerrordest']}: {reason}"
 
 
 def store_events(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected]:
