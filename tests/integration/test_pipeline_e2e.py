@@ -239,10 +239,11 @@ def test_duplicate_injection_creates_no_duplicates(
     settings = get_settings()
     launcher = Launcher(settings)
     launcher.stop(["dispatcher"])
+    noisy_log = (settings.logs_dir / "dispatcher-duplicates-test.log").open("wb")
     noisy = subprocess.Popen(
         [sys.executable, "-m", "satmon", "eventing", "dispatch", "--duplicate-rate", "0.5",
          "--no-pings", "--manifests", str(settings.repo_root / "eventing")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=noisy_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         start = datetime.now(UTC) - timedelta(minutes=5)
@@ -275,9 +276,17 @@ def test_duplicate_injection_creates_no_duplicates(
         time.sleep(2)  # let late duplicates land
         assert _count(vm, "altitude", satellite, start) == expected
     finally:
+        # a graceful stop lets in-flight deliveries end (each attempt may take up to its
+        # timeout), commits and leaves the groups; the live dispatcher comes back anyway
         noisy.terminate()
-        noisy.wait(30)
+        try:
+            noisy.wait(90)
+        except subprocess.TimeoutExpired:
+            noisy.kill()
+            noisy.wait(10)
+        noisy_log.close()
         launcher.up(["dispatcher"])
+    assert noisy.returncode == 0, "the dispatcher did not stop cleanly on SIGTERM"
 
 
 def test_a_dead_lettered_request_shows_as_a_failed_job(
