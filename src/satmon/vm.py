@@ -8,6 +8,7 @@ leaves one sample, which is what makes the telemetry writer idempotent.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,9 +90,7 @@ class VictoriaMetrics:
         now_s: float | None = None,
     ) -> Series | None:
         """The newest ``n`` raw samples of one satellite's metric within the lookback."""
-        import time as _time
-
-        end = now_s if now_s is not None else _time.time()
+        end = now_s if now_s is not None else time.time()
         series = self.export(metric_selector(metric, satellite_id), start=end - lookback_s, end=end)
         if not series:
             return None

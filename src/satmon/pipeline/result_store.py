@@ -57,18 +57,10 @@ COLUMNS = (
     "latency_ms",
 )
 _RANK = "array_position(ARRAY['" + "','".join(STATUS_RANK) + "']::text[], {})"
-_KEEP = (
-    "started_at",
-    "completed_at",
-    "input_window",
-    "input_timestamps",
-    "predictions",
-    "prediction_timestamps",
-    "lower_bound",
-    "upper_bound",
-    "anomaly_score",
-    "latency_ms",
-)
+# columns a later event may leave empty: an upsert keeps what an earlier event stored
+_IDENTITY = {"job_id", "satellite_id", "metric", "model", "status", "trigger", "requested_at"}
+_KEEP = tuple(c for c in COLUMNS if c not in _IDENTITY | {"error"})
+
 UPSERT = (
     f"INSERT INTO inference_results ({', '.join(COLUMNS)}, updated_at)"
     f" VALUES ({', '.join(['%s'] * len(COLUMNS))}, now())"
