@@ -12,7 +12,13 @@ from satmon.eventing.dlq import (
     decode_error_data,
     encode_error_data,
 )
-from satmon.eventing.records import batch_json, binary_http, decode, percent_encode
+from satmon.eventing.records import (
+    batch_json,
+    binary_http,
+    decode,
+    percent_encode,
+    structured_json,
+)
 from satmon.events import Telemetry, from_kafka, telemetry_event, to_kafka
 from tests.samples import CONTRACT_TELEMETRY
 
@@ -102,3 +108,41 @@ def test_dead_letter_headers_replace_earlier_extensions_and_omit_missing_code() 
 def test_encode_error_data() -> None:
     assert encode_error_data(None) == b""
     assert encode_error_data("bad field") == base64.b64encode(b"bad field")
+
+
+def test_batch_json_one_call_matches_the_spliced_events() -> None:
+    """orjson's one-call batch and the per-event splicing give the same documents: JSON
+    data spliced unchanged, other data as base64, no data at all, and an attribute
+    orjson refuses (a lone surrogate) that sends the whole batch the spliced way."""
+    key, value, headers = _record()
+    plain = decode("t", 0, 0, key, value, headers)
+    spaced = decode("t", 0, 1, key, b'{"a": [1, 2.50, "x"]}', headers)
+    octets = [(n, b"application/octet-stream" if n == "content-type" else v) for n, v in headers]
+    raw = decode("t", 0, 2, key, b"\x00\x01binary", octets)
+    empty = decode("t", 0, 3, key, b"", headers)
+    envs = [plain, spaced, raw, empty]
+    assert raw.json_data is False and not empty.data
+    spliced = b"[" + b",".join(structured_json(e) for e in envs) + b"]"
+    assert json.loads(batch_json(envs)) == json.loads(spliced)
+    assert b'"data":{"a": [1, 2.50, "x"]}' in batch_json(envs)  # the bytes, not re-encoded
+    odd = decode("t", 0, 4, key, value, headers)
+    odd.attrs["subject"] = "\ud800"
+    assert json.loads(batch_json([plain, odd])) == [
+        json.loads(structured_json(plain)),
+        json.loads(structured_json(odd)),
+    ]
+
+
+def test_throughput_gc_settings() -> None:
+    import gc
+
+    from satmon.gc_tuning import YOUNG_THRESHOLD, tune_for_throughput
+
+    before = gc.get_threshold()
+    try:
+        tune_for_throughput()
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from orjson import dumps as _dumps
 
 from satmon.errors import PermanentError, TransientError
 from satmon.events import METRIC_PREFIX, METRICS, Telemetry
@@ -166,14 +167,16 @@ class ImportLines:
         self.add(sample.satellite_id, sample.timestamp_ms, values)
 
     def body(self) -> bytes:
-        lines: list[str] = []
+        lines: list[bytes] = []
         for satellite, (stamps, rows) in self._series.items():
-            head = f'"satellite_id":"{satellite}"}},"values":['
-            tail = '],"timestamps":[' + ",".join(map(str, stamps)) + "]}\n"
-            for metric, column in zip(METRICS, zip(*rows, strict=True), strict=True):
-                lines.append(
-                    f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}",{head}'
-                    + ",".join(map(repr, column))
-                    + tail
-                )
-        return "".join(lines).encode()
+            label = _dumps(satellite)
+            tail = b'},"values":%b,"timestamps":' + _dumps(stamps) + b"}\n"
+            for head, column in zip(_SERIES_HEADS, zip(*rows, strict=True), strict=True):
+                lines.append(head + label + tail % _dumps(column))
+        return b"".join(lines)
+
+
+_SERIES_HEADS = tuple(
+    b'{"metric":{"__name__":"%b","satellite_id":' % (METRIC_PREFIX + m).encode() for m in METRICS
+)
+"""The start of each metric's import line, up to the satellite id."""

@@ -39,6 +39,7 @@ from satmon.eventing.bench_latency import run_latency
 from satmon.eventing.bench_procs import cleanup, proc_cpu, start_writer
 from satmon.eventing.bench_runs import run_direct, run_naive, run_pipeline
 from satmon.eventing.manifests import HttpSink, load_topology
+from satmon.gc_tuning import tune_for_throughput
 from satmon.settings import get_settings
 from satmon.vm import VictoriaMetrics
 
@@ -68,6 +69,7 @@ def bench(
 ) -> None:
     """Measure the telemetry pipeline against VictoriaMetrics' ceiling and a naive consumer."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    tune_for_throughput()  # the dispatcher runs in this process, set up as `eventing dispatch`
     settings = get_settings()
     run_id = uuid.uuid4().hex[:6]
     root = settings.repo_root

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from satmon.eventing.manifests import ManifestError, Topology, load_topology
+from satmon.gc_tuning import tune_for_throughput
 from satmon.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def dispatch(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    tune_for_throughput()
     failed = run(topology, stop, duplicate_rate=duplicate_rate, only=only, pings=pings)
     if failed:
         raise typer.Exit(1)

@@ -86,6 +86,9 @@ class Sender:
         outcome = classify(answer.status)
         if outcome is Outcome.ACCEPTED:
             rejected = _rejections(answer.body, envs)
+            if not rejected:
+                verdict.delivered.extend(envs)
+                return verdict
             for index, env in enumerate(envs):
                 entry = rejected.get(index)
                 if entry is None:
@@ -180,7 +183,7 @@ def _rejections(body: bytes, envs: Sequence[Envelope]) -> dict[int, Mapping[str,
     except ValueError:
         return {}
     entries = parsed.get("rejected") if isinstance(parsed, dict) else None
-    if not isinstance(entries, list):
+    if not entries or not isinstance(entries, list):
         return {}
     by_identity = {env.identity(): i for i, env in enumerate(envs)}
     out: dict[int, Mapping[str, Any]] = {}

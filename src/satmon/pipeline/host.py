@@ -30,6 +30,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from satmon.errors import PermanentError, TransientError
+from satmon.gc_tuning import tune_for_throughput
 from satmon.pipeline.cloudevent_http import (
     BATCH_JSON,
     HttpProblem,
@@ -250,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.source, args.target, args.signature_type, accept_batch=not args.no_batch
     )
     from functions_framework._http import create_server
+
+    tune_for_throughput()  # before gunicorn forks: the workers inherit it
 
     options: dict[str, Any] = {}
     registered = _HANDLERS.get(args.target)

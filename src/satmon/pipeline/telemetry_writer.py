@@ -15,6 +15,7 @@ unreachable or failing VictoriaMetrics is transient (raise → 503 → retry).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -134,11 +135,14 @@ Sample = tuple[str, int, tuple[float, ...]]
 _PLAIN_ATTRIBUTES = frozenset(
     ("id", "source", "specversion", "type", "time", "subject", "datacontenttype", "partitionkey")
 )
+_ITEM_KEYS = _PLAIN_ATTRIBUTES | {"data"}
 _DATA_KEYS = frozenset(("satellite_id", "timestamp", *METRICS))
-_FINITE = ("temperature", "altitude", "velocity", "battery", "solar_power")
+_NUMBER_TYPES = frozenset((int, float))
+_metric_values = operator.itemgetter(*METRICS)
 _SATELLITE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:Z|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:Z|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,  # \d would also take other scripts' digits, which the reference refuses
 )
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _INT_LIMIT = 2**53
@@ -154,10 +158,10 @@ def fast_sample(item: Any) -> Sample | None:
     if type(item) is not dict:
         return None
     data = item.get("data")
-    if type(data) is not dict or data.keys() != _DATA_KEYS:
+    if type(data) is not dict or data.keys() != _DATA_KEYS or not item.keys() <= _ITEM_KEYS:
         return None
-    for name, value in item.items():
-        if name != "data" and (type(value) is not str or name not in _PLAIN_ATTRIBUTES):
+    for value in item.values():
+        if type(value) is not str and value is not data:
             return None
     if (
         item.get("specversion") != "1.0"
@@ -177,15 +181,12 @@ def fast_sample(item: Any) -> Sample | None:
     time = item.get("time")
     if time is not None and time != stamp and not valid_time(time):
         return None
-    values = tuple(data[name] for name in METRICS)
-    for value in values:
-        kind = type(value)
-        if kind is int:
-            if not -_INT_LIMIT <= value <= _INT_LIMIT:
-                return None
-        elif kind is not float:
-            return None
-    floats = tuple(float(v) for v in values)
+    values = _metric_values(data)
+    if not set(map(type, values)) <= _NUMBER_TYPES:  # bool, str, None, … → not sure
+        return None
+    if int in map(type, values) and not all(-_INT_LIMIT <= v <= _INT_LIMIT for v in values):
+        return None
+    floats: tuple[float, ...] = tuple(map(float, values))
     temperature, altitude, velocity, battery, solar, latitude, longitude = floats
     if not (
         math.isfinite(temperature + altitude + velocity + battery + solar)
@@ -198,7 +199,44 @@ def fast_sample(item: Any) -> Sample | None:
 
 def _timestamp_ms(text: str) -> int | None:
     """RFC 3339 with an upper-case ``T`` and ``Z`` or ±HH:MM offset → ms, as
-    ``Telemetry.timestamp_ms`` computes it (float seconds × 1000, truncated)."""
+    ``Telemetry.timestamp_ms`` computes it (float seconds × 1000, truncated).
+
+    The shape producers send (``YYYY-MM-DDTHH:MM:SS.fffZ``) is read in pieces: the
+    minute (``YYYY-MM-DDTHH:MM``, shared by every event of that minute) is parsed once
+    by the general path below and remembered, then only seconds and milliseconds are
+    read per event.
+    """
+    if len(text) == 24 and text[23] == "Z" and text[19] == "." and text[16] == ":":
+        minute = _MINUTES.get(text[:16])
+        if minute is None:
+            minute = _minute_seconds(text[:16])
+        second, fraction = text[17:19], text[20:23]
+        if (
+            minute >= 0
+            and (second + fraction).isascii()
+            and second.isdigit()
+            and fraction.isdigit()
+            and second <= "59"
+        ):
+            micros = (minute + int(second)) * 1_000_000 + int(fraction) * 1000
+            return int(micros / 1_000_000 * 1000)
+    return _timestamp_ms_general(text)
+
+
+_MINUTES: dict[str, int] = {}
+"""``YYYY-MM-DDTHH:MM`` → epoch seconds of that minute, -1 when it is not valid."""
+
+
+def _minute_seconds(head: str) -> int:
+    micros_ms = _timestamp_ms_general(head + ":00Z")
+    seconds = -1 if micros_ms is None else micros_ms // 1000
+    if len(_MINUTES) >= 4096:
+        _MINUTES.clear()
+    _MINUTES[head] = seconds
+    return seconds
+
+
+def _timestamp_ms_general(text: str) -> int | None:
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
         return None
