@@ -198,3 +198,16 @@ def test_unresolvable_references_are_refused() -> None:
             d["metadata"]["annotations"].pop("satmon.io/local-port")
     with pytest.raises(ManifestError, match=r"satmon\.io/local-port"):
         build_topology(docs)
+
+
+def test_stack_yml_deploys_each_functions_own_image() -> None:
+    """No OpenFaaS template: each function is the image its Dockerfile builds from the
+    repository root, serving the function it names on 8080."""
+    stack = yaml.safe_load((ROOT / "stack.yml").read_text())
+    for name, fn in stack["functions"].items():
+        assert fn["lang"] == "dockerfile" and fn["skip_build"] is True, name
+        folder = ROOT / fn["handler"]
+        assert folder == ROOT / "functions" / name
+        dockerfile = (folder / "Dockerfile").read_text()
+        assert f"--source functions/{name}/main.py" in dockerfile, name
+        assert f"-f functions/{name}/Dockerfile -t {fn['image']} ." in dockerfile, name

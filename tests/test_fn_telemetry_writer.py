@@ -130,3 +130,12 @@ def test_batch_not_json_array_is_400_and_disabled_is_415(vm):
 def test_get_is_405(vm):
     client = create_function_app(SOURCE, "write_telemetry").test_client()
     assert client.get("/").status_code == 405
+
+
+def test_health_paths_answer_get(vm):
+    client = create_function_app(SOURCE, "write_telemetry").test_client()
+    for path in ("/_/health", "/healthz"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert client.get("/other").status_code == 405
+    assert not vm.samples

@@ -100,6 +100,11 @@ def install_error_handlers() -> None:
     register(TransientError)(_transient_answer)
 
 
+HEALTH_PATHS = frozenset(("/_/health", "/healthz"))
+"""GET paths answered 200 while the process serves: OpenFaaS' default readiness probe
+(``/_/health``) and the usual Kubernetes name. Every other GET stays a 405."""
+
+
 def create_function_app(
     source: str, target: str, signature_type: str = "cloudevent", accept_batch: bool = True
 ) -> flask.Flask:
@@ -114,6 +119,8 @@ def create_function_app(
     @app.before_request
     def _answer_cloudevent() -> Any:
         if flask.request.method != "POST":
+            if flask.request.method == "GET" and flask.request.path in HEALTH_PATHS:
+                return "OK", 200
             return None
         return handle_request(registered, flask.request, accept_batch)
 
