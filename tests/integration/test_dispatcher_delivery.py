@@ -18,6 +18,7 @@ from tests.integration.test_dispatcher_support import (
     Request,
     Sink,
     committed,
+    committed_total,
     fresh_topic,
     http_sink,
     produce,
@@ -273,7 +274,7 @@ def test_duplicate_injection_redelivers_a_share(kafka_bootstrap: str) -> None:
     with http_sink(Sink()) as sink:
         sub = subscription(topic, sink, ordered=False, batch_max_events=25)
         with running(sub, duplicate_rate=0.5, seed=7) as dispatcher:
-            wait_for(lambda: sum(committed(sub.group, topic, 3)) == 200, what="commit of 200")
+            wait_for(lambda: committed_total(sub.group, topic, 3) == 200, what="commit of 200")
             wait_for(
                 lambda: len(sink.ids()) == 200 + dispatcher.stats()[sub.name].duplicates_sent,
                 5,

@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.test_dispatcher_support import (
     Sink,
-    committed,
+    committed_total,
     fresh_topic,
     http_sink,
     produce,
@@ -94,7 +94,7 @@ def _start(folder: Path) -> subprocess.Popen[bytes]:
 def test_kill_and_restart_loses_nothing(kafka_bootstrap: str, tmp_path: Path) -> None:
     topic = fresh_topic(partitions=3)
     group = f"restart-{uuid.uuid4().hex[:8]}"
-    ids = [f"r-{i:04d}" for i in range(300)]
+    ids = [f"r-{i:04d}" for i in range(600)]
     produce(topic, ids, key=None)
     with http_sink(Sink(delay=0.02)) as sink:
         port = sink.url.rsplit(":", 1)[1]
@@ -103,18 +103,25 @@ def test_kill_and_restart_loses_nothing(kafka_bootstrap: str, tmp_path: Path) ->
         first = _start(tmp_path)
         try:
             wait_for(lambda: len(sink.ids()) >= 60, 30, "60 deliveries before the kill")
+            # and a first commit (asynchronous, every 0.2 s: on a loaded host it can
+            # trail the deliveries), so the kill lands between two commits
+            wait_for(
+                lambda: committed_total(group, topic, 3) > 0,
+                10,
+                "a first commit before the kill",
+            )
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         delivered_before = len(set(sink.ids()))
         assert delivered_before < len(ids), "the kill came too late to prove anything"
-        committed_before = sum(max(o, 0) for o in committed(group, topic, 3))
+        committed_before = committed_total(group, topic, 3)
         assert 0 < committed_before <= delivered_before  # commits trail deliveries
 
         second = _start(tmp_path)
         try:
             wait_for(lambda: set(sink.ids()) == set(ids), 60, "every event after the restart")
-            wait_for(lambda: sum(committed(group, topic, 3)) == len(ids), 10, "final commit")
+            wait_for(lambda: committed_total(group, topic, 3) == len(ids), 10, "final commit")
         finally:
             second.send_signal(signal.SIGTERM)
             rc = second.wait(30)

@@ -192,9 +192,16 @@ def read_all(topic: str, expected: int, timeout: float = 15.0) -> list[Any]:
 
 
 def committed(group: str, topic: str, partitions: int = 1) -> list[int]:
+    """The committed offset of each partition; -1001 (librdkafka's "invalid") for a
+    partition without a commit, e.g. one the producer happened to leave empty."""
     consumer = make_consumer(group)
     try:
         parts = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], 10)
     finally:
         consumer.close()
     return [tp.offset for tp in parts]
+
+
+def committed_total(group: str, topic: str, partitions: int = 1) -> int:
+    """Records committed over all partitions (partitions without a commit count 0)."""
+    return sum(max(offset, 0) for offset in committed(group, topic, partitions))
