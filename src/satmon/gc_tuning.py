@@ -16,12 +16,19 @@ at start-up (modules, classes, the app) out of the collector's sight for good.
 from __future__ import annotations
 
 import gc
+import os
 
 YOUNG_THRESHOLD = 20_000
 """Allocations (minus deallocations) between young-generation collections."""
 
 
 def tune_for_throughput() -> None:
-    """Freeze what exists now and collect less often; call once, after start-up imports."""
+    """Freeze what exists now and collect less often; call once, after start-up imports.
+
+    ``SATMON_GC_YOUNG_THRESHOLD`` overrides the first threshold (0 keeps Python's
+    defaults altogether)."""
+    young = int(os.environ.get("SATMON_GC_YOUNG_THRESHOLD", YOUNG_THRESHOLD))
+    if young <= 0:
+        return
     gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, 20, 10)
+    gc.set_threshold(young, 20, 10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import statistics
 import threading
 import time
@@ -52,15 +53,17 @@ def run_latency(
     dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
     dispatcher.start()
     probe = f"{prefix}-PROBE"
-    visible: list[float] = []
-    stop_poll = threading.Event()
-    poller = threading.Thread(
-        target=_poll_visible, args=(vm, probe, visible, stop_poll), daemon=True
-    )
     new_series_ms = _warm_series(vm, probe)
-    producer = multiprocessing.get_context("spawn").Process(
+    # The producer and the queryable probe run in processes of their own: in this one
+    # they would take the GIL from the dispatcher, which runs alone in production.
+    spawn = multiprocessing.get_context("spawn")
+    stop_poll = spawn.Event()
+    results = spawn.Queue()
+    poller = spawn.Process(target=poll_visible, args=(vm.url, probe, stop_poll, results))
+    producer = spawn.Process(
         target=produce_steady, args=(sub.topics[0], prefix, sats, rate, seconds, probe)
     )
+    visible: list[float] = []
     try:
         if not dispatcher.wait_ready(60):
             raise RuntimeError("the latency consumer got no partitions")
@@ -74,9 +77,16 @@ def run_latency(
         if producer.is_alive():
             producer.terminate()
         stop_poll.set()
+        if poller.pid is not None:
+            try:
+                visible = results.get(timeout=30)
+            except queue.Empty:  # the probe died; its error is in its own output
+                visible = []
+            poller.join(10)
+            if poller.is_alive():
+                poller.terminate()
         dispatcher.stop.set()
         dispatcher.join(30)
-        poller.join(5)
     first = min((created for created, _ in stored), default=0)
     steady = [delay for created, delay in stored if created >= first + warmup * 1000]
     return {
@@ -142,9 +152,15 @@ def _warm_series(vm: VictoriaMetrics, probe: str, timeout: float = 60.0) -> floa
     return None
 
 
-def _poll_visible(
-    vm: VictoriaMetrics, probe: str, visible: list[float], stop: threading.Event
-) -> None:
+def poll_visible(vm_url: str, probe: str, stop: Any, results: Any) -> None:
+    """Child process: poll the probe series until ``stop`` is set, then put the list of
+    each new timestamp's delay (now − its produce time, ms) on ``results``."""
+    visible: list[float] = []
+    _poll_visible(VictoriaMetrics(vm_url), probe, visible, stop)
+    results.put(visible)
+
+
+def _poll_visible(vm: VictoriaMetrics, probe: str, visible: list[float], stop: Any) -> None:
     """Poll the probe series; each new timestamp's delay (now − its produce time) in ms."""
     seen: set[int] = set()
     selector = f'{METRIC_PREFIX}temperature{{satellite_id="{probe}"}}'
