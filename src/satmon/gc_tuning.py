@@ -5,8 +5,8 @@ The dispatcher and the function hosts create a few dozen short-lived objects per
 thousands alive (buffered envelopes, batches in flight). With CPython's default
 thresholds (700, 10, 10) a young-generation collection runs every few events and the
 older ones keep re-walking that live set: measured on the dispatcher's decode loop with
-20,000 envelopes alive, header decoding cost 3-6 µs per record with the defaults and
-1.2-1.5 µs with a first threshold of 20,000 (``bench/README.md``).
+20,000 envelopes alive, the first ``headers()`` call of a record cost 3.1-6.5 µs with the
+defaults and 1.35 µs with a first threshold of 20,000 (``bench/README.md``).
 
 Reference cycles are rare on these paths (they are freed by reference counting), so
 collecting less often costs little memory. ``gc.freeze`` moves everything that exists

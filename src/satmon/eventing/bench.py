@@ -7,7 +7,8 @@ One run measures, on fresh topics / consumer groups and distinct satellite ids
    partition assignment until the dispatcher has every event acknowledged by the
    telemetry-writer (which answers only after VictoriaMetrics accepted the import);
    the samples are then counted in VictoriaMetrics;
-2. **direct** — VictoriaMetrics' own ceiling for the same samples: pre-built, batched
+2. **direct** — VictoriaMetrics' own ceiling for the same samples (median of several
+   imports, each under other satellite ids): pre-built, batched
    JSON-line bodies POSTed straight to ``/api/v1/import`` from this process;
 3. **naive** — the original one-at-a-time consumer (poll one record, decode, one
    import, commit), for a bounded number of records or seconds, rate extrapolated;
@@ -55,6 +56,9 @@ def bench(
     naive_max: Annotated[int, typer.Option(help="records for the naive consumer at most")] = 2000,
     naive_seconds: Annotated[float, typer.Option(help="seconds for the naive consumer")] = 15.0,
     direct_threads: Annotated[int, typer.Option(help="concurrent direct importers")] = 4,
+    direct_repeats: Annotated[
+        int, typer.Option(help="direct imports of the samples; the median counts")
+    ] = 5,
     latency_rate: Annotated[int, typer.Option(help="events/s for the latency run")] = 1000,
     latency_seconds: Annotated[float, typer.Option(help="length of the latency run")] = 20.0,
     writer_url: Annotated[
@@ -124,8 +128,21 @@ def bench(
         if writer is not None and writer_cpu0 is not None:
             writer_cpu = (proc_cpu(writer.process.pid) or 0.0) - writer_cpu0
             result["pipeline"]["writer_cpu_s"] = writer_cpu
-        direct_fleet = replace(fleet, prefix=f"BENCH-{run_id}D")
-        result["direct"] = run_direct(settings, direct_fleet.samples(), direct_threads)
+        # The same import repeated (other satellite ids each time), median taken: one
+        # import of 100,000 events lasts 0.15-0.4 s, and single runs on this host ranged
+        # from 280k to 630k events/s back to back.
+        directs = [
+            run_direct(
+                settings, replace(fleet, prefix=f"BENCH-{run_id}D{n}").samples(), direct_threads
+            )
+            for n in range(max(1, direct_repeats))
+        ]
+        ordered = sorted(directs, key=lambda d: d["events_per_s"])
+        result["direct"] = {
+            **ordered[len(ordered) // 2],
+            "repeats": len(directs),
+            "events_per_s_each": [round(d["events_per_s"]) for d in directs],
+        }
         result["naive"] = run_naive(
             settings, topic, f"bench-naive-{run_id}", naive_max, naive_seconds
         )
@@ -155,7 +172,11 @@ def report(result: dict[str, Any], path: Path) -> None:
     pipe, direct, naive = result["pipeline"], result["direct"], result["naive"]
     table.add_row("pipeline Kafka→dispatcher→writer→VM", f"{pipe['events_per_s']:,.0f} ev/s", "")
     table.add_row("  stored in VM / sent", f"{pipe['stored_in_vm']:,} / {pipe['events']:,}", "all")
-    table.add_row("VM direct import ceiling", f"{direct['events_per_s']:,.0f} ev/s", "")
+    table.add_row(
+        f"VM direct import ceiling (median of {direct.get('repeats', 1)})",
+        f"{direct['events_per_s']:,.0f} ev/s",
+        "",
+    )
     table.add_row("naive one-at-a-time consumer", f"{naive['events_per_s']:,.0f} ev/s", "")
     ratios = result.get("ratios", {})
     if ratios:
