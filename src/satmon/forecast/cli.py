@@ -103,11 +103,30 @@ def evaluate(
                     report[key]["detail"]["all"],
                 )
             )
+    if "simulated_headroom" in report:
+        console.print(_headroom_table(report["simulated_headroom"]))
     if "anomaly_detection" in report:
         console.print(_detection_table(report["anomaly_detection"]))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=1) + "\n")
     console.print(f"wrote {output}")
+
+
+def _headroom_table(reference: dict[str, Any]) -> Table:
+    table = Table(
+        title="Reference (not a model): per-metric fitted linear map, which knows the metric"
+    )
+    for col in ("metric", "windows", "MAE", "vs linear trend", "vs persistence"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for metric, row in reference.items():
+        table.add_row(
+            metric,
+            str(row["windows"]),
+            f"{row['mae_linear_per_metric']:.4g}",
+            f"{row['ratio_vs_linear_trend']:.3f}",
+            f"{row['ratio_vs_persistence']:.3f}",
+        )
+    return table
 
 
 def _summary_table(title: str, summary: dict[str, Any]) -> Table:

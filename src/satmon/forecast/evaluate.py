@@ -2,8 +2,9 @@
 
 ``evaluate_windows`` scores any set of models plus persistence and linear trend on a
 ``WindowSet``, overall and per group (metric or channel); ``evaluate_all`` runs the
-project's evaluation: held-out simulated data, the NASA SMAP/MSL dev channels
-(nominal and anomalous windows separately) and event-level anomaly detection.
+project's evaluation: held-out simulated data (with the per-metric linear reference of
+``headroom``), the NASA SMAP/MSL dev channels (nominal and anomalous windows
+separately) and event-level anomaly detection.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ BATCH = 4096
 def evaluate_all(models: dict[str, Forecaster], nasa_root: Path = NASA_DEV_ROOT) -> dict[str, Any]:
     """The full evaluation report (JSON-ready)."""
     from satmon.forecast.anomaly import evaluate_detection
+    from satmon.forecast.headroom import simulated_headroom
 
     report: dict[str, Any] = {
-        "simulated_heldout": evaluate_windows(models, simulated_windows(HELDOUT_SIM))
+        "simulated_heldout": evaluate_windows(models, simulated_windows(HELDOUT_SIM)),
+        "simulated_headroom": simulated_headroom(),
     }
     if (nasa_root / "test").is_dir():
         nasa = nasa_windows(nasa_root)
