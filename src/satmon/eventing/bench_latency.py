@@ -113,6 +113,9 @@ def produce_steady(
     from the records alone. The producer is the contract one (linger.ms 5).
     """
     producer = make_producer(get_settings())
+    # A live producer knows the topic's leaders already; fetching them here keeps this
+    # process's first metadata round trip out of the first records' CreateTime → 2xx.
+    producer.list_topics(topic, timeout=10)
     fleet = Fleet(prefix, sats, 1, 0)
     total = int(rate * seconds)
     started = time.perf_counter()
