@@ -60,7 +60,9 @@ def bench(
         int, typer.Option(help="direct imports of the samples; the median counts")
     ] = 5,
     latency_rate: Annotated[int, typer.Option(help="events/s for the latency run")] = 1000,
-    latency_seconds: Annotated[float, typer.Option(help="length of the latency run")] = 20.0,
+    latency_seconds: Annotated[
+        float, typer.Option(help="length of the latency run (60 s: one forecast tick in it)")
+    ] = 60.0,
     writer_url: Annotated[
         str | None, typer.Option(help="use this telemetry-writer instead of starting one")
     ] = None,
