@@ -235,10 +235,11 @@ def test_victoriametrics_outage_loses_nothing(vm: VictoriaMetrics, satellite: st
 def test_duplicate_injection_creates_no_duplicates(
     vm: VictoriaMetrics, pg: psycopg.Connection, satellite: str
 ) -> None:
-    """With the dispatcher redelivering half the events, samples and rows stay unique."""
+    """With the dispatcher redelivering half the events, samples and rows stay unique.
+    One dispatcher with every subscription replaces the stack's two for the test."""
     settings = get_settings()
     launcher = Launcher(settings)
-    launcher.stop(["dispatcher"])
+    launcher.stop(["dispatcher", "forecast-dispatcher"])
     noisy_log = (settings.logs_dir / "dispatcher-duplicates-test.log").open("wb")
     noisy = subprocess.Popen(
         [sys.executable, "-m", "satmon", "eventing", "dispatch", "--duplicate-rate", "0.5",
@@ -285,7 +286,7 @@ def test_duplicate_injection_creates_no_duplicates(
             noisy.kill()
             noisy.wait(10)
         noisy_log.close()
-        launcher.up(["dispatcher"])
+        launcher.up(["dispatcher", "forecast-dispatcher"])
     assert noisy.returncode == 0, "the dispatcher did not stop cleanly on SIGTERM"
 
 

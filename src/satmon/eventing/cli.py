@@ -32,6 +32,9 @@ def dispatch(
     only: Annotated[
         list[str] | None, typer.Option(help="run only these subscriptions (repeatable)")
     ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option(help="run every subscription but these (repeatable)")
+    ] = None,
     pings: Annotated[bool, typer.Option(help="also run the PingSources")] = True,
     log_level: Annotated[str, typer.Option(help="logging level")] = "INFO",
 ) -> None:
@@ -54,7 +57,7 @@ def dispatch(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     tune_for_throughput()
-    failed = run(topology, stop, duplicate_rate=duplicate_rate, only=only, pings=pings)
+    failed = run(topology, stop, duplicate_rate=duplicate_rate, only=only, skip=skip, pings=pings)
     if failed:
         raise typer.Exit(1)
 
@@ -65,6 +68,7 @@ def run(
     *,
     duplicate_rate: float = 0.0,
     only: list[str] | None = None,
+    skip: list[str] | None = None,
     pings: bool = True,
 ) -> bool:
     """Run subscriptions and PingSources until ``stop``; True when one failed."""
@@ -72,7 +76,11 @@ def run(
     from satmon.eventing.ping import PingRunner
     from satmon.kafka import ensure_topics, make_admin, make_producer
 
-    subs = [s for s in topology.subscriptions if not only or s.name in only]
+    subs = [
+        s
+        for s in topology.subscriptions
+        if (not only or s.name in only) and not (skip and s.name in skip)
+    ]
     settings = get_settings()
     topics = {t for s in subs for t in s.topics}
     topics |= {b.topic for b in topology.brokers.values()}

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from satmon.settings import Settings
-from satmon.stack.process import ProcessSpec, port_open
+from satmon.stack.process import FORECASTING_NICE, ProcessSpec, port_open
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,18 @@ class FunctionDeployable:
     signature: str
     port: int
     workers: int = 1
+    nice: int = 0
 
 
 FUNCTIONS = (
     FunctionDeployable("ingress", "ingest_cloudevent", "http", 8081),
     FunctionDeployable("telemetry-writer", "write_telemetry", "cloudevent", 8082, workers=2),
-    FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083),
-    FunctionDeployable("result-store", "store_result", "cloudevent", 8084),
+    FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083, nice=FORECASTING_NICE),
+    FunctionDeployable("result-store", "store_result", "cloudevent", 8084, nice=FORECASTING_NICE),
 )
+INGESTION_SUBSCRIPTIONS = ("telemetry-writer",)
+"""Subscriptions of the ingestion dispatcher; every other one (and the PingSources) runs
+in the forecasting dispatcher, at lower CPU priority."""
 
 
 def _function_component(fn: FunctionDeployable) -> Component:
@@ -90,28 +94,45 @@ def _function_component(fn: FunctionDeployable) -> Component:
             env={"WORKERS": str(fn.workers)},
             healthy=lambda: port_open(fn.port),
             start_timeout_s=60,
+            nice=fn.nice,
         )
 
     return Component(fn.name, "app", build, lambda _s: port_open(fn.port), stop_timeout_s=15)
 
 
+def _dispatch_argv(settings: Settings, *selection: str) -> list[str]:
+    return [
+        sys.executable, "-m", "satmon", "eventing", "dispatch",
+        "--manifests", str(settings.repo_root / "eventing"), *selection,
+    ]  # fmt: skip
+
+
 def _dispatcher(settings: Settings) -> ProcessSpec:
-    """Kafka → functions, as Knative Eventing would, from the manifests in eventing/."""
+    """Kafka → functions, as Knative Eventing would, from the manifests in eventing/: the
+    ingestion subscriptions, in a process of their own (Knative too runs a dispatcher
+    per source), so that forecasting traffic never queues in front of telemetry."""
+    only = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--only", name)]
     return ProcessSpec(
         name="dispatcher",
         kind="app",
         cwd=settings.repo_root,
-        argv=[
-            sys.executable,
-            "-m",
-            "satmon",
-            "eventing",
-            "dispatch",
-            "--manifests",
-            str(settings.repo_root / "eventing"),
-        ],
+        argv=_dispatch_argv(settings, *only, "--no-pings"),
         healthy=lambda: True,
         start_timeout_s=30,
+    )
+
+
+def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
+    """Every other subscription and the PingSources, below the ingestion's CPU priority."""
+    skip = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--skip", name)]
+    return ProcessSpec(
+        name="forecast-dispatcher",
+        kind="app",
+        cwd=settings.repo_root,
+        argv=_dispatch_argv(settings, *skip),
+        healthy=lambda: True,
+        start_timeout_s=30,
+        nice=FORECASTING_NICE,
     )
 
 
@@ -164,6 +185,9 @@ COMPONENTS: dict[str, Component] = {
         ),
         *(_function_component(fn) for fn in FUNCTIONS),
         Component("dispatcher", "app", _dispatcher, lambda s: True, stop_timeout_s=20),
+        Component(
+            "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
+        ),
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }

@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+FORECASTING_NICE = 10
+"""CPU priority of the forecasting side (its dispatcher, forecaster, result-store,
+Triton). Each minute's scheduled tick queues a job per active satellite × metric ×
+model, a burst that on two cores delays telemetry on its way to VictoriaMetrics;
+forecasts can wait a few milliseconds, ingestion should not."""
+
 
 @dataclass
 class ProcessSpec:
@@ -37,6 +43,7 @@ class ProcessSpec:
     stop_timeout_s: float = 20.0
     stop_signal: int = signal.SIGTERM
     kind: str = "server"
+    nice: int = 0  # > 0: below the ingestion path's CPU priority (``nice -n``)
 
 
 @dataclass
@@ -72,8 +79,11 @@ class ProcessTable:
         with log_path.open("ab") as log:
             log.write(f"\n==== satmon: starting {spec.name} at {time.ctime()} ====\n".encode())
             log.flush()
+            argv = list(spec.argv)
+            if spec.nice:  # children (gunicorn workers, model stubs) inherit it
+                argv = ["nice", "-n", str(spec.nice), *argv]
             proc = subprocess.Popen(
-                list(spec.argv),
+                argv,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

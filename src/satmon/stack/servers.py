@@ -14,7 +14,7 @@ import httpx
 from satmon.kafka import broker_reachable, ensure_topics, make_admin
 from satmon.settings import Settings
 from satmon.stack.install import KAFKA_DIR, InstallError, kafka_classpath
-from satmon.stack.process import ProcessSpec
+from satmon.stack.process import FORECASTING_NICE, ProcessSpec
 
 
 def victoriametrics_spec(settings: Settings) -> ProcessSpec:
@@ -132,6 +132,7 @@ def triton_spec(settings: Settings) -> ProcessSpec:
         failed=lambda: _triton_load_failure(settings.triton_http_port),
         start_timeout_s=240,
         stop_timeout_s=30,
+        nice=FORECASTING_NICE,
     )
 
 
