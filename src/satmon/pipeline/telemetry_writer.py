@@ -228,8 +228,8 @@ _MINUTES: dict[str, int] = {}
 
 
 def _minute_seconds(head: str) -> int:
-    micros_ms = _timestamp_ms_general(head + ":00Z")
-    seconds = -1 if micros_ms is None else micros_ms // 1000
+    ms = _timestamp_ms_general(head + ":00Z")
+    seconds = -1 if ms is None else ms // 1000
     if len(_MINUTES) >= 4096:
         _MINUTES.clear()
     _MINUTES[head] = seconds
