@@ -63,6 +63,9 @@ def bench(
     latency_seconds: Annotated[
         float, typer.Option(help="length of the latency run (60 s: one forecast tick in it)")
     ] = 60.0,
+    latency_warmup: Annotated[
+        float, typer.Option(help="seconds produced before the measured latency run")
+    ] = 5.0,
     writer_url: Annotated[
         str | None, typer.Option(help="use this telemetry-writer instead of starting one")
     ] = None,
@@ -113,7 +116,13 @@ def bench(
                 sink=HttpSink(url, "bench-writer"),
             )
             result["latency"] = run_latency(
-                settings, lat_sub, vm, f"BENCH-{run_id}L", latency_rate, latency_seconds
+                settings,
+                lat_sub,
+                vm,
+                f"BENCH-{run_id}L",
+                latency_rate,
+                latency_seconds,
+                warmup=latency_warmup,
             )
         per_sat = max(events // satellites, 1)
         start_ms = int(time.time() * 1000) - per_sat * 1000 - 60_000
