@@ -82,3 +82,45 @@ def test_rewriting_a_sample_keeps_one(vm: VictoriaMetrics) -> None:
     vm.flush_search_cache()
     series = vm.export(metric_selector("altitude", sat), start=start.timestamp() - 1)
     assert series[0].timestamps == [s.timestamp_ms for s in samples]
+
+
+def _spaced(sat: str, end: datetime, n: int, step_s: float) -> list[Telemetry]:
+    """``n`` samples ``step_s`` apart, the newest at ``end``."""
+    start = end - timedelta(seconds=step_s * (n - 1))
+    first = _samples(sat, start, 1)[0]
+    return [
+        first.model_copy(
+            update={"timestamp": start + timedelta(seconds=step_s * i), "altitude": 400.0 + i / 4}
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "step_s", "want"),
+    [
+        (120, 1.0, 20),  # 1 Hz: the newest minute holds them
+        (40, 90.0, 20),  # one sample each 90 s: the range widens to the whole hour
+        (5, 300.0, 5),  # fewer than asked within the hour: all of them
+    ],
+)
+def test_last_points_are_the_newest_within_the_lookback(
+    vm: VictoriaMetrics, n_samples: int, step_s: float, want: int
+) -> None:
+    sat = f"TEST-{uuid.uuid4().hex[:8]}"
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    samples = _spaced(sat, end, n_samples, step_s)
+    vm.write_telemetry(samples)
+    # and one older than the lookback, which must not count
+    vm.write_telemetry(_spaced(sat, end - timedelta(hours=2), 1, 1.0))
+    vm.flush_search_cache()
+
+    window = vm.last_points(sat, "altitude", 20, lookback_s=3600.0)
+
+    assert window is not None
+    assert window.timestamps == [s.timestamp_ms for s in samples][-want:]
+    assert window.values == [s.altitude for s in samples][-want:]
+
+
+def test_last_points_of_an_unknown_series_is_none(vm: VictoriaMetrics) -> None:
+    assert vm.last_points(f"TEST-{uuid.uuid4().hex[:8]}", "altitude", 20) is None
