@@ -167,6 +167,8 @@ def test_topology_matches_the_contract() -> None:
     assert not tw.ordered
     assert tw.dead_letter_topic == "satellite-telemetry.dlq"
     assert subs["forecaster"].topics == ("inference.requests",)
+    assert subs["forecaster"].max_events_per_second == 100.0
+    assert tw.max_events_per_second is None  # telemetry is never held back
     assert subs["forecaster"].sink.url == "http://127.0.0.1:8083"
     assert subs["forecaster"].accept({"type": "dev.knative.sources.ping"})
     assert not subs["forecaster"].accept({"type": "io.satmon.telemetry.v1"})
@@ -186,6 +188,16 @@ def test_topology_matches_the_contract() -> None:
     (ping,) = topo.pings
     assert ping.schedule == "* * * * *"
     assert ping.sink.topic == "inference.requests"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "fast", "inf"])
+def test_a_bad_rate_annotation_is_refused(rate: str) -> None:
+    docs = copy.deepcopy(_docs())
+    for d in docs:
+        if d["kind"] == "Trigger" and d["metadata"]["name"] == "forecaster":
+            d["metadata"]["annotations"]["satmon.io/max-events-per-second"] = rate
+    with pytest.raises(ManifestError, match=r"forecaster.*(annotation|max-events-per-second)"):
+        build_topology(docs)
 
 
 def test_unresolvable_references_are_refused() -> None:

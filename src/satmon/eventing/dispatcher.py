@@ -18,7 +18,8 @@ filtered out in between are covered). The commit position of a partition only mo
 past leading spans whose events were delivered or dead-lettered, so a crash or a stop
 loses nothing (at least once). When too much is buffered the partitions are paused.
 ``duplicate_rate`` re-sends that share of delivered events once more, so idempotency bugs
-show up.
+show up. ``max_events_per_second`` (``satmon.io/max-events-per-second``) spaces units out
+(:mod:`.pacing`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from satmon.errors import TransientError
 from satmon.eventing.dlq import DeadLetterWriter, Failure
 from satmon.eventing.manifests import Subscription
+from satmon.eventing.pacing import Pacer
 from satmon.eventing.records import Envelope, decode_message
 from satmon.eventing.sender import Abandoned, Sender, Verdict
 from satmon.events import dlq_topic
@@ -159,6 +161,8 @@ class SubscriptionRunner:
             limits=httpx.Limits(max_connections=n_workers, max_keepalive_connections=n_workers)
         )
         self._sender = Sender(sub.sink.url, sub.delivery, stop, self._http)
+        rate = sub.max_events_per_second
+        self._pacer = Pacer(rate, stop.wait) if rate else None
         self._lock = threading.RLock()
         self._lanes: dict[tuple[str, int], Lane] = {}
         self._buffered = 0
@@ -349,6 +353,8 @@ class SubscriptionRunner:
         while unit:
             envs = unit[0][2] if len(unit) == 1 else [e for part in unit for e in part[2]]
             try:
+                if self._pacer is not None and not self._pacer.admit(len(envs)):
+                    raise Abandoned()
                 self._deliver(envs)
             except Abandoned:
                 with self._lock:

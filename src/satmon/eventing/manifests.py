@@ -36,6 +36,7 @@ ANN_LOCAL_PORT = "satmon.io/local-port"
 ANN_BATCH_MAX_EVENTS = "satmon.io/batch-max-events"
 ANN_BATCH_MAX_WAIT_MS = "satmon.io/batch-max-wait-ms"
 ANN_MAX_IN_FLIGHT = "satmon.io/max-in-flight"
+ANN_MAX_EVENTS_PER_SECOND = "satmon.io/max-events-per-second"
 ANN_INITIAL_OFFSET = "satmon.io/initial-offset"
 ANN_EXTERNAL_TOPIC = "kafka.eventing.knative.dev/external.topic"
 ANN_DELIVERY_ORDER = "kafka.eventing.knative.dev/delivery.order"
@@ -76,6 +77,7 @@ class Subscription:
     batch_max_events: int = 1
     batch_max_wait_ms: float = 5.0
     max_in_flight: int = 4
+    max_events_per_second: float | None = None  # None: as fast as the subscriber answers
     initial_offset: str = "earliest"
     dead_letter_topic: str | None = None  # None: "<record topic>.dlq"
 
@@ -319,10 +321,15 @@ def _batching(ann: Mapping[str, str], where: str) -> dict[str, Any]:
             "batch_max_wait_ms": float(ann.get(ANN_BATCH_MAX_WAIT_MS, "5")),
             "max_in_flight": int(ann.get(ANN_MAX_IN_FLIGHT, "4")),
         }
+        rate = ann.get(ANN_MAX_EVENTS_PER_SECOND)
+        out["max_events_per_second"] = float(rate) if rate is not None else None
     except ValueError as exc:
         raise ManifestError(f"{where}: bad satmon.io annotation: {exc}") from exc
     if out["batch_max_events"] < 1 or out["max_in_flight"] < 1 or out["batch_max_wait_ms"] < 0:
         raise ManifestError(f"{where}: batch-max-events and max-in-flight must be >= 1")
+    rate = out["max_events_per_second"]
+    if rate is not None and not 0 < rate < float("inf"):
+        raise ManifestError(f"{where}: {ANN_MAX_EVENTS_PER_SECOND} must be a positive number")
     return out
 
 
