@@ -209,6 +209,20 @@ def report(result: dict[str, Any], path: Path) -> None:
             f"{st['p50']:.1f} / {st['p99']:.1f} ms",
             _mark(st["p99"] <= GOAL_P99_MS, f"p99 ≤ {GOAL_P99_MS:.0f} ms"),
         )
+        slow = lat.get("slow_seconds")
+        if slow is not None:
+            worst = max(slow, key=lambda x: x["slow"], default=None)
+            table.add_row(
+                f"  seconds with an event over {GOAL_P99_MS:.0f} ms",
+                f"{len(slow)} of {lat['seconds']:.0f}"
+                + (
+                    f" (most: +{worst['second']} s, {worst['slow']} events)"
+                    if worst is not None
+                    else ""
+                )
+                + "".join(f"; a tick at +{t} s" for t in lat.get("minute_ticks_at_s", [])),
+                "",
+            )
         every = lat.get("stored_all_ms")
         if every:
             table.add_row(
