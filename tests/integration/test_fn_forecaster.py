@@ -60,11 +60,15 @@ def test_tick_queues_jobs_for_an_active_satellite(vm, kafka_bootstrap) -> None:
     clients.producer.reset()  # type: ignore[attr-defined]
     client = create_function_app(SOURCE, "forecast_series").test_client()
     consumer = consumer_at_end(TOPIC_REQUESTS)
+    # a time of its own: the live stack's PingSource may tick (on the minute) while this
+    # drains, and its jobs for this active satellite carry that tick's time
+    fired = datetime.now(UTC)
     tick = {
         "specversion": "1.0",
         "id": uuid.uuid4().hex,
         "source": "/tests/ping",
         "type": "dev.knative.sources.ping",
+        "time": fired.isoformat().replace("+00:00", "Z"),
         "data": {},
     }
     try:
@@ -72,7 +76,12 @@ def test_tick_queues_jobs_for_an_active_satellite(vm, kafka_bootstrap) -> None:
             "/", headers={"Content-Type": "application/cloudevents+json"}, data=json.dumps(tick)
         )
         assert response.status_code == 200
-        queued = [e for e in drain(consumer) if e.get_data().get("satellite_id") == sat]
+        queued = [
+            e
+            for e in drain(consumer)
+            if e.get_data().get("satellite_id") == sat
+            and datetime.fromisoformat(e.get_data()["requested_at"].replace("Z", "+00:00")) == fired
+        ]
     finally:
         consumer.close()
     assert len(queued) == 7 * 2
