@@ -211,18 +211,12 @@ def report(result: dict[str, Any], path: Path) -> None:
         )
         slow = lat.get("slow_seconds")
         if slow is not None:
-            worst = max(slow, key=lambda x: x["slow"], default=None)
-            table.add_row(
-                f"  seconds with an event over {GOAL_P99_MS:.0f} ms",
-                f"{len(slow)} of {lat['seconds']:.0f}"
-                + (
-                    f" (most: +{worst['second']} s, {worst['slow']} events)"
-                    if worst is not None
-                    else ""
-                )
-                + "".join(f"; a tick at +{t} s" for t in lat.get("minute_ticks_at_s", [])),
-                "",
-            )
+            text = f"{len(slow)} of {lat['seconds']:.0f}"
+            if slow:
+                worst = max(slow, key=lambda x: x["slow"])
+                text += f" (most: +{worst['second']} s, {worst['slow']} events)"
+            text += "".join(f"; a tick at +{t} s" for t in lat.get("minute_ticks_at_s", []))
+            table.add_row(f"  seconds with an event over {GOAL_P99_MS:.0f} ms", text, "")
         every = lat.get("stored_all_ms")
         if every:
             table.add_row(

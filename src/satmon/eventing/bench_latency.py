@@ -89,8 +89,8 @@ def run_latency(
                 poller.terminate()
         dispatcher.stop.set()
         dispatcher.join(30)
-    first = min((created for created, _ in stored), default=0)
-    steady = [delay for created, delay in stored if created >= first + warmup * 1000]
+    measured_from = min((created for created, _ in stored), default=0) + warmup * 1000
+    steady = [delay for created, delay in stored if created >= measured_from]
     return {
         "rate": rate,
         "seconds": seconds,
@@ -103,10 +103,10 @@ def run_latency(
         "queryable_probes": len(visible),
         "queryable_via": "/api/v1/export (raw samples)",
         "new_series_visible_ms": new_series_ms,
-        "measured_from": _iso(first + warmup * 1000) if stored else None,
-        "slow_seconds": slow_seconds(stored, first + warmup * 1000, SLOW_MS),
+        "measured_from": _iso(measured_from) if stored else None,
+        "slow_seconds": slow_seconds(stored, measured_from, SLOW_MS),
         # the stack's PingSource fires on each minute ("* * * * *")
-        "minute_ticks_at_s": minute_offsets(first + warmup * 1000, seconds) if stored else [],
+        "minute_ticks_at_s": minute_offsets(measured_from, seconds) if stored else [],
     }
 
 
