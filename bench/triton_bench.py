@@ -31,9 +31,9 @@ import numpy as np
 import torch
 import tritonclient.grpc as grpcclient
 
-from satmon.forecast import MODEL_NAMES
+from satmon.clients.triton import TritonForecaster
+from satmon.contract.forecast import MODEL_NAMES
 from satmon.forecast.modelio import load_model
-from satmon.forecast.triton_io import TritonForecaster
 from satmon.settings import get_settings
 
 

@@ -5,9 +5,11 @@ from collections.abc import Sequence
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from satmon.pipeline import clients, forecaster
-from satmon.pipeline.delivery import deliver, produce_nowait
-from satmon.pipeline.host import Rejected, serve_batches
+from satmon.clients.delivery import deliver, produce_nowait
+from satmon.contract.rejections import Rejected
+from satmon.fnhost import clients
+from satmon.fnhost.host import serve_batches
+from satmon.pipeline import forecaster
 
 PUBLISH_TIMEOUT_S = 10.0
 

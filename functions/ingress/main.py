@@ -3,10 +3,10 @@
 import flask
 import functions_framework
 
-from satmon.pipeline import clients
-from satmon.pipeline.dedupe import MemoryDedupe, PostgresDedupe
+from satmon.fnhost import clients
 from satmon.pipeline.ingress import Ingress, IngressSettings
 from satmon.settings import get_settings
+from satmon.store.dedupe import MemoryDedupe, PostgresDedupe
 
 
 @functions_framework.http

@@ -5,8 +5,10 @@ from collections.abc import Sequence
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from satmon.pipeline import clients, result_store
-from satmon.pipeline.host import Rejected, serve_batches
+from satmon.contract.rejections import Rejected
+from satmon.fnhost import clients
+from satmon.fnhost.host import serve_batches
+from satmon.pipeline import result_store
 
 
 @functions_framework.cloud_event

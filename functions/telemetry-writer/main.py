@@ -6,8 +6,10 @@ from typing import Any
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from satmon.pipeline import clients, telemetry_writer
-from satmon.pipeline.host import Rejected, serve_batches
+from satmon.contract.rejections import Rejected
+from satmon.fnhost import clients
+from satmon.fnhost.host import serve_batches
+from satmon.pipeline import telemetry_writer
 
 
 @functions_framework.cloud_event

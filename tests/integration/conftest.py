@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from satmon.clients.vm import VictoriaMetrics
 from satmon.settings import Settings
-from satmon.vm import VictoriaMetrics
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def vm(settings: Settings) -> Iterator[VictoriaMetrics]:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(settings: Settings) -> str:
-    from satmon.kafka import broker_reachable
+    from satmon.clients.kafka import broker_reachable
 
     if not broker_reachable(settings, timeout=5):
         pytest.fail(f"Kafka is not running at {settings.kafka_bootstrap}: run `satmon up --detach`")

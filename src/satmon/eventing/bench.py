@@ -35,6 +35,7 @@ from typing import Annotated, Any
 
 import typer
 
+from satmon.clients.vm import VictoriaMetrics
 from satmon.eventing.bench_data import Fleet, preload
 from satmon.eventing.bench_latency import run_latency
 from satmon.eventing.bench_procs import cleanup, proc_cpu, start_writer
@@ -42,7 +43,6 @@ from satmon.eventing.bench_runs import run_direct, run_naive, run_pipeline
 from satmon.eventing.manifests import HttpSink, load_topology
 from satmon.gc_tuning import tune_for_throughput
 from satmon.settings import get_settings
-from satmon.vm import VictoriaMetrics
 
 log = logging.getLogger(__name__)
 GOAL_VS_DIRECT = 0.35

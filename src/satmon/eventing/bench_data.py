@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from satmon.events import METRIC_PREFIX, METRICS, TYPE_TELEMETRY
-from satmon.kafka import ensure_topics, make_admin, make_producer
+from satmon.clients.kafka import ensure_topics, make_admin, make_producer
+from satmon.contract.events import METRIC_PREFIX, METRICS, TYPE_TELEMETRY
 from satmon.settings import Settings
 
 
@@ -47,7 +47,7 @@ class Fleet:
 
 
 def kafka_record(sample: dict[str, Any], event_id: str | None = None) -> tuple[bytes, bytes, list]:
-    """A telemetry CloudEvent in Kafka binary mode (as ``satmon.events.to_kafka`` writes it)."""
+    """A telemetry CloudEvent in Kafka binary mode (as ``contract.events.to_kafka`` writes it)."""
     sat = sample["satellite_id"]
     headers = [
         ("ce_id", (event_id or str(uuid.uuid4())).encode()),

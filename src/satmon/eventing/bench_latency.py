@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from satmon.clients.kafka import ensure_topics, make_admin, make_producer
+from satmon.clients.vm import VictoriaMetrics
+from satmon.contract.events import METRIC_PREFIX
 from satmon.eventing.bench_data import Fleet, iso_time, kafka_record
 from satmon.eventing.dispatcher import Dispatcher
 from satmon.eventing.manifests import Subscription
-from satmon.events import METRIC_PREFIX
-from satmon.kafka import ensure_topics, make_admin, make_producer
 from satmon.settings import Settings, get_settings
-from satmon.vm import VictoriaMetrics
 
 
 def run_latency(

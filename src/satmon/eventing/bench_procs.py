@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from satmon.kafka import make_admin
+from satmon.clients.kafka import make_admin
+from satmon.clients.vm import VictoriaMetrics
 from satmon.settings import Settings
-from satmon.vm import VictoriaMetrics
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def start_writer(root: Path, workers: int) -> Writer:
         [
             sys.executable,
             "-m",
-            "satmon.pipeline.host",
+            "satmon.fnhost",
             "--source",
             str(root / "functions/telemetry-writer/main.py"),
             "--target",

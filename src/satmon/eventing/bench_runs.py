@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 
+from satmon.clients.kafka import make_consumer
+from satmon.clients.vm import VictoriaMetrics
+from satmon.contract.events import METRIC_PREFIX, METRICS, from_kafka, parse_telemetry
 from satmon.eventing.bench_data import Fleet, import_lines
 from satmon.eventing.dispatcher import Dispatcher
 from satmon.eventing.manifests import Subscription
-from satmon.events import METRIC_PREFIX, METRICS, from_kafka, parse_telemetry
-from satmon.kafka import make_consumer
 from satmon.settings import Settings
-from satmon.vm import VictoriaMetrics
 
 
 def run_pipeline(

@@ -72,9 +72,9 @@ def run(
     pings: bool = True,
 ) -> bool:
     """Run subscriptions and PingSources until ``stop``; True when one failed."""
+    from satmon.clients.kafka import ensure_topics, make_admin, make_producer
     from satmon.eventing.dispatcher import Dispatcher
     from satmon.eventing.ping import PingRunner
-    from satmon.kafka import ensure_topics, make_admin, make_producer
 
     subs = [
         s

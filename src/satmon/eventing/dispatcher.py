@@ -38,14 +38,14 @@ from typing import Any
 import httpx
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
+from satmon.clients.kafka import make_consumer, make_producer
+from satmon.contract.events import dlq_topic
 from satmon.errors import TransientError
 from satmon.eventing.dlq import DeadLetterWriter, Failure
 from satmon.eventing.manifests import Subscription
 from satmon.eventing.pacing import Pacer
 from satmon.eventing.records import Envelope, decode_message
 from satmon.eventing.sender import Abandoned, Sender, Verdict
-from satmon.events import dlq_topic
-from satmon.kafka import make_consumer, make_producer
 from satmon.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

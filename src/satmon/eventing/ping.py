@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from confluent_kafka import Producer
 
+from satmon.contract.events import format_time
 from satmon.eventing.manifests import HttpSink, PingSpec, TopicSink
 from satmon.eventing.records import percent_encode
-from satmon.events import format_time
 
 log = logging.getLogger(__name__)
 PING_TYPE = "dev.knative.sources.ping"

@@ -3,7 +3,7 @@
 A record in Kafka binary mode (``ce_*`` headers, ``content-type``, value = data) is
 decoded without the SDK: the attributes come straight from the headers and JSON data is
 checked once and spliced, unchanged, into structured / batched bodies. A record without
-``ce_*`` headers goes through :func:`satmon.events.from_kafka` (which wraps plain JSON).
+``ce_*`` headers goes through :func:`satmon.contract.events.from_kafka` (which wraps plain JSON).
 A record that cannot form a CloudEvent keeps its bytes and carries ``error``: the
 dispatcher dead-letters it instead of delivering it.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from satmon.contract.events import from_kafka
 from satmon.errors import PermanentError
-from satmon.events import from_kafka
 
 try:  # orjson parses and encodes several times faster; the stdlib stays the reference
     from orjson import Fragment as _Fragment

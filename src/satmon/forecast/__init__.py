@@ -9,15 +9,7 @@ Two PyTorch models are served by Triton (``triton/models/<name>/``):
 Both normalise each window on its own (RevIN style) and predict the change from the
 last value, so raw values of any channel and scale work. This package imports no
 torch at module level; only the modules that need it do.
+
+The window and horizon sizes and the model names are part of the contract
+(``satmon.contract.forecast``).
 """
-
-from __future__ import annotations
-
-WINDOW = 20
-"""Points of history the models take."""
-HORIZON = 10
-"""Points the models forecast."""
-MODEL_NAMES = ("vae_timeseries", "transformer_timeseries")
-SHORT_NAMES = {"vae": "vae_timeseries", "transformer": "transformer_timeseries"}
-
-__all__ = ["HORIZON", "MODEL_NAMES", "SHORT_NAMES", "WINDOW"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from satmon.forecast import WINDOW
+from satmon.contract.forecast import WINDOW
 from satmon.forecast.datasets import (
     NASA_DEV_ROOT,
     load_nasa_series,

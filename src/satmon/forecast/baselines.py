@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from satmon.forecast import HORIZON
+from satmon.contract.forecast import HORIZON
 
 
 def persistence(windows: np.ndarray, horizon: int = HORIZON) -> np.ndarray:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from satmon.forecast import MODEL_NAMES, SHORT_NAMES
+from satmon.contract.forecast import MODEL_NAMES, SHORT_NAMES
 
 models_app = typer.Typer(help="Train and evaluate the forecasting models.", no_args_is_help=True)
 console = Console()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from satmon.forecast import HORIZON, WINDOW
+from satmon.contract.forecast import HORIZON, WINDOW
 
 log = logging.getLogger(__name__)
 

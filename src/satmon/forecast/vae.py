@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from satmon.forecast import HORIZON, WINDOW
+from satmon.contract.forecast import HORIZON, WINDOW
 from satmon.forecast.experts import GatedExperts, noise_weights
 from satmon.forecast.revin import RevIN
 

@@ -24,8 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 from cloudevents.http import CloudEvent
 
-from satmon.errors import PermanentError, TransientError
-from satmon.events import (
+from satmon.contract.events import (
     METRIC_PREFIX,
     METRICS,
     TOPIC_REQUESTS,
@@ -37,14 +36,17 @@ from satmon.events import (
     EventError,
     make_event,
 )
-from satmon.forecast import HORIZON, MODEL_NAMES, WINDOW
-from satmon.pipeline.host import Rejected
-from satmon.pipeline.schemas import (
+from satmon.contract.forecast import (
+    HORIZON,
+    MODEL_NAMES,
     TYPE_PING,
+    WINDOW,
     ForecastOutcome,
     ForecastRequest,
     parse_request,
 )
+from satmon.contract.rejections import Rejected
+from satmon.errors import PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ PERIODS = {"longitude": 360.0}
 
 
 class ForecastModel(Protocol):
-    """``satmon.forecast.triton_io.TritonForecaster``: windows ``[B, 20]`` → outputs ``[B, 10]``."""
+    """``satmon.clients.triton.TritonForecaster``: windows ``[B, 20]`` → outputs ``[B, 10]``."""
 
     def forecast(
         self, model: str, windows: np.ndarray, period: float | None = None
@@ -67,7 +69,7 @@ class ForecastModel(Protocol):
 
 
 class SeriesSource(Protocol):
-    """What the forecaster needs of ``satmon.vm.VictoriaMetrics``."""
+    """What the forecaster needs of ``satmon.clients.vm.VictoriaMetrics``."""
 
     def last_points(
         self,

@@ -19,24 +19,24 @@ from typing import Any
 from cloudevents.http import CloudEvent
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from satmon.errors import PermanentError, TransientError
-from satmon.events import (
+from satmon.clients.delivery import Overloaded, deliver
+from satmon.contract.events import (
     TOPIC_REQUESTS,
     TOPIC_TELEMETRY,
     TYPE_FORECAST_REQUESTED,
     TYPE_TELEMETRY,
     parse_telemetry,
 )
-from satmon.pipeline.cloudevent_http import (
+from satmon.contract.forecast import check_model, parse_request
+from satmon.contract.http import (
     MODE_BATCH,
     HttpProblem,
     decode_request,
     is_json_media,
     problem_response,
 )
-from satmon.pipeline.dedupe import Dedupe, Key
-from satmon.pipeline.delivery import Overloaded, deliver
-from satmon.pipeline.schemas import check_model, parse_request
+from satmon.errors import PermanentError, TransientError
+from satmon.store.dedupe import Dedupe, Key
 
 log = logging.getLogger(__name__)
 

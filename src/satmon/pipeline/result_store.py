@@ -14,20 +14,16 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from satmon.errors import TransientError
-from satmon.events import (
+from satmon.contract.events import (
     TYPE_FORECAST_COMPLETED,
     TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
     TYPE_FORECAST_STARTED,
     EventError,
 )
-from satmon.pipeline.host import Rejected
-from satmon.pipeline.schemas import (
-    STATUS_RANK,
-    parse_outcome,
-    parse_request,
-)
+from satmon.contract.forecast import parse_outcome, parse_request
+from satmon.contract.rejections import Rejected
+from satmon.store.results import upsert_rows
 
 STATUS_BY_TYPE = {
     TYPE_FORECAST_REQUESTED: "queued",
@@ -36,46 +32,9 @@ STATUS_BY_TYPE = {
     TYPE_FORECAST_COMPLETED: "completed",
 }
 
-COLUMNS = (
-    "job_id",
-    "satellite_id",
-    "metric",
-    "model",
-    "status",
-    "trigger",
-    "requested_at",
-    "started_at",
-    "completed_at",
-    "input_window",
-    "input_timestamps",
-    "predictions",
-    "prediction_timestamps",
-    "lower_bound",
-    "upper_bound",
-    "anomaly_score",
-    "error",
-    "latency_ms",
-)
-_RANK = "array_position(ARRAY['" + "','".join(STATUS_RANK) + "']::text[], {})"
-# columns a later event may leave empty: an upsert keeps what an earlier event stored
-_IDENTITY = {"job_id", "satellite_id", "metric", "model", "status", "trigger", "requested_at"}
-_KEEP = tuple(c for c in COLUMNS if c not in _IDENTITY | {"error"})
-
-UPSERT = (
-    f"INSERT INTO inference_results ({', '.join(COLUMNS)}, updated_at)"
-    f" VALUES ({', '.join(['%s'] * len(COLUMNS))}, now())"
-    " ON CONFLICT (job_id) DO UPDATE SET"
-    " status = EXCLUDED.status,"
-    " requested_at = LEAST(inference_results.requested_at, EXCLUDED.requested_at),"
-    + "".join(f" {c} = COALESCE(EXCLUDED.{c}, inference_results.{c})," for c in _KEEP)
-    + " error = EXCLUDED.error,"
-    " updated_at = now()"
-    f" WHERE {_RANK.format('EXCLUDED.status')} >= {_RANK.format('inference_results.status')}"
-)
-
 
 def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
-    """The ``inference_results`` row an event describes (values in ``COLUMNS`` order)."""
+    """The ``inference_results`` row an event describes, in ``store.results.COLUMNS`` order."""
     status = STATUS_BY_TYPE.get(event["type"])
     if status is None:
         raise EventError(f"not a forecast job event: {event['type']!r}", field="type")
@@ -157,18 +116,3 @@ def store_events(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected]:
     if rows:
         upsert_rows(pool, rows)
     return rejected
-
-
-def upsert_rows(pool: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Apply rows in order in one transaction; any database trouble is transient."""
-    import psycopg
-
-    try:
-        with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(UPSERT, rows)
-    except psycopg.OperationalError as exc:
-        raise TransientError(f"PostgreSQL unavailable: {exc}") from exc
-    except psycopg.errors.DataError as exc:
-        raise EventError(f"row refused by PostgreSQL: {exc}", field="data") from exc
-    except psycopg.Error as exc:
-        raise TransientError(f"PostgreSQL error: {exc}") from exc

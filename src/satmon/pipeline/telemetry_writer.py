@@ -23,24 +23,24 @@ from typing import Any, Protocol
 
 from cloudevents.http import CloudEvent
 
-from satmon.events import (
+from satmon.clients.vm import ImportLines, VictoriaMetrics, telemetry_import_body
+from satmon.contract.events import (
     METRICS,
     TYPE_TELEMETRY,
     EventError,
     Telemetry,
     parse_telemetry,
 )
-from satmon.pipeline.cloudevent_http import (
+from satmon.contract.http import (
     HttpProblem,
     decode_structured,
     is_json_media,
     rejection,
     valid_time,
 )
-from satmon.pipeline.host import Rejected
-from satmon.vm import ImportLines, VictoriaMetrics, telemetry_import_body
+from satmon.contract.rejections import Rejected
 
-# ``satmon.vm`` is imported with the function (before gunicorn forks its workers), not on
+# ``satmon.clients.vm`` is imported with the function (before gunicorn forks its workers), not on
 # the first batch: it pulls in httpx, about a second of CPU on a busy host, which the first
 # events of every worker used to wait for (event → stored p99). Importing connects nothing;
 # the client itself is still created on first use (``pipeline.clients``).
@@ -48,7 +48,7 @@ PRELOADED = (VictoriaMetrics,)
 
 
 class TelemetrySink(Protocol):
-    """What the writer needs of ``satmon.vm.VictoriaMetrics``."""
+    """What the writer needs of ``satmon.clients.vm.VictoriaMetrics``."""
 
     def import_lines(self, body: bytes) -> None: ...
 

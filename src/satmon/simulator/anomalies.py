@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from satmon.events import METRICS, format_time
+from satmon.contract.events import METRICS, format_time
 
 KINDS = ("spike", "drift", "stuck")
 ANOMALY_METRICS = ("temperature", "altitude", "velocity", "battery", "solar_power")

@@ -18,7 +18,7 @@ import typer
 from confluent_kafka import KafkaException
 from tqdm import tqdm
 
-from satmon.events import TOPIC_TELEMETRY, Telemetry
+from satmon.contract.events import TOPIC_TELEMETRY, Telemetry
 from satmon.settings import get_settings
 from satmon.simulator.anomalies import Anomaly, AnomalySpec
 from satmon.simulator.durations import parse_duration

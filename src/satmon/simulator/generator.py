@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from satmon.events import METRICS, Telemetry
+from satmon.contract.events import METRICS, Telemetry
 from satmon.simulator import orbit, power_thermal
 from satmon.simulator.anomalies import Anomaly, AnomalyInjector, AnomalySpec
 

@@ -1,7 +1,7 @@
 """Kafka output: telemetry as CloudEvents (binary mode), paced to the wall clock.
 
 Event ids are ``uuid5(NAMESPACE_URL, "<satellite>/<timestamp ms>")``, the same id
-``satmon.events.from_kafka`` gives a plain record of that sample, so a rerun with the same
+``satmon.contract.events.from_kafka`` gives a plain record of that sample, so a rerun with the same
 seed and start re-sends the same events and downstream deduplication drops them.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
-from satmon.events import TOPIC_TELEMETRY, Telemetry, telemetry_event, to_kafka
-from satmon.kafka import make_producer
+from satmon.clients.kafka import make_producer
+from satmon.contract.events import TOPIC_TELEMETRY, Telemetry, telemetry_event, to_kafka
 from satmon.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -80,7 +80,7 @@ def _function_component(fn: FunctionDeployable) -> Component:
         if fn.signature == "http":  # plain functions-framework: the function answers itself
             argv = [str(Path(sys.executable).parent / "functions-framework")]
         else:  # functions-framework plus CloudEvents batched mode
-            argv = [sys.executable, "-m", "satmon.pipeline.host"]
+            argv = [sys.executable, "-m", "satmon.fnhost"]
         argv += [
             "--source", str(source), "--target", fn.target, "--signature-type", fn.signature,
             "--host", "127.0.0.1", "--port", str(fn.port),
@@ -154,7 +154,7 @@ def _http_ok(url: str) -> bool:
 
 
 def _kafka_health(settings: Settings) -> bool:
-    from satmon.kafka import broker_reachable
+    from satmon.clients.kafka import broker_reachable
 
     return broker_reachable(settings)
 

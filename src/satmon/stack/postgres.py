@@ -18,10 +18,10 @@ from pathlib import Path
 
 import psycopg
 
-from satmon.db import migrate
 from satmon.settings import Settings
 from satmon.stack.install import postgres_bin_dir
 from satmon.stack.process import ProcessSpec
+from satmon.store import migrate
 
 
 def postgres_spec(settings: Settings) -> ProcessSpec:

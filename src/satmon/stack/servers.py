@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from satmon.kafka import broker_reachable, ensure_topics, make_admin
+from satmon.clients.kafka import broker_reachable, ensure_topics, make_admin
 from satmon.settings import Settings
 from satmon.stack.install import KAFKA_DIR, InstallError, kafka_classpath
 from satmon.stack.process import FORECASTING_NICE, ProcessSpec

@@ -1,0 +1,133 @@
+"""Test doubles of the pipeline's clients, for unit tests of pure logic only.
+
+The real servers are exercised by ``tests/integration/functions/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from satmon.clients.vm import Series
+from satmon.contract.events import Telemetry
+from satmon.contract.forecast import HORIZON
+
+
+class FakeProducer:
+    """confluent_kafka.Producer look-alike: keeps produced records, acks them on poll."""
+
+    def __init__(
+        self, fail_with: str | None = None, queue_full: bool = False, never_ack: bool = False
+    ) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.fail_with = fail_with
+        self.queue_full = queue_full
+        self.never_ack = never_ack
+        self._waiting: list[Any] = []
+
+    def produce(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        headers: Any = None,
+        on_delivery: Any = None,
+    ) -> None:
+        if self.queue_full:
+            raise BufferError("Local: Queue full")
+        self.records.append(
+            {"topic": topic, "key": key, "value": value, "headers": dict(headers or [])}
+        )
+        if on_delivery is not None:
+            self._waiting.append(on_delivery)
+
+    def poll(self, timeout: float = 0) -> int:
+        if self.never_ack:
+            return 0
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback(self.fail_with, None)
+        return len(waiting)
+
+    def flush(self, timeout: float = 0) -> int:
+        self.poll()
+        return 0
+
+
+class FakeVictoriaMetrics:
+    """Stores written samples by (metric, satellite, ts); ``down`` simulates an outage."""
+
+    def __init__(self) -> None:
+        self.samples: dict[tuple[str, str, int], float] = {}
+        self.imports = 0
+        self.down = False
+        self.series: dict[tuple[str, str], Series] = {}
+
+    def write_telemetry(self, samples: Sequence[Telemetry]) -> int:
+        from satmon.errors import TransientError
+
+        if self.down:
+            raise TransientError("VictoriaMetrics unreachable (fake outage)")
+        self.imports += 1
+        for s in samples:
+            for metric, value in s.metric_values().items():
+                self.samples[(metric, s.satellite_id, s.timestamp_ms)] = value
+        return len(samples) * 7
+
+    def import_lines(self, body: bytes) -> None:
+        """Parse /api/v1/import JSON lines like the server; same (series, ts) keeps one sample."""
+        import json
+
+        from satmon.errors import TransientError
+
+        if self.down:
+            raise TransientError("VictoriaMetrics unreachable (fake outage)")
+        self.imports += 1
+        for line in body.decode().splitlines():
+            row = json.loads(line)
+            metric = row["metric"]["__name__"].removeprefix("satellite_")
+            sat = row["metric"]["satellite_id"]
+            for value, ts in zip(row["values"], row["timestamps"], strict=True):
+                self.samples[(metric, sat, ts)] = value
+
+    def last_points(
+        self,
+        satellite_id: str,
+        metric: str,
+        n: int,
+        lookback_s: float = 3600.0,
+        now_s: float | None = None,
+    ) -> Series | None:
+        s = self.series.get((satellite_id, metric))
+        if s is None:
+            return None
+        return Series(s.labels, s.values[-n:], s.timestamps[-n:])
+
+    def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]:
+        sats = sorted({sat for sat, _ in self.series})
+        return [{"metric": {"satellite_id": sat}, "value": [time, "1"]} for sat in sats]
+
+
+class FakeForecaster:
+    """TritonForecaster look-alike: forecasts the last value; VAE outputs a spread too."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[int, ...]]] = []
+        self.periods: list[float | None] = []
+
+    def forecast(
+        self, model: str, windows: np.ndarray, period: float | None = None
+    ) -> dict[str, np.ndarray]:
+        self.calls.append((model, tuple(windows.shape)))
+        self.periods.append(period)
+        last = np.repeat(windows[:, -1:], HORIZON, axis=1).astype(np.float32)
+        out = {"forecast": last}
+        if model.startswith("vae"):
+            out |= {
+                "lower": last - 1.0,
+                "upper": last + 1.0,
+                "anomaly_score": np.zeros(len(windows), dtype=np.float32),
+            }
+        return out

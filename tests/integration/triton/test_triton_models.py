@@ -1,0 +1,119 @@
+"""Both forecasters served by the real Triton server (`satmon up`, ports from settings).
+
+Against a scratch server: SATMON_TRITON_HTTP_PORT=18500 SATMON_TRITON_GRPC_PORT=18501.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from satmon.clients.triton import TritonError, TritonForecaster
+from satmon.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+DECLARED = {
+    "vae_timeseries": {"forecast": 10, "lower": 10, "upper": 10, "anomaly_score": 1},
+    "transformer_timeseries": {"forecast": 10},
+}
+
+
+@pytest.fixture(scope="module", params=["http", "grpc"])
+def forecaster(request: pytest.FixtureRequest, settings: Settings) -> Any:
+    url = (
+        f"127.0.0.1:{settings.triton_http_port}"
+        if request.param == "http"
+        else f"grpc://127.0.0.1:{settings.triton_grpc_port}"
+    )
+    client = TritonForecaster(url)
+    if not client.is_ready():
+        pytest.fail(f"Triton is not ready at {url}; start it with `satmon up`")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def http_client(settings: Settings) -> Any:
+    import tritonclient.http as httpclient
+
+    return httpclient.InferenceServerClient(f"127.0.0.1:{settings.triton_http_port}")
+
+
+@pytest.mark.parametrize("model", sorted(DECLARED))
+def test_model_ready_with_declared_metadata_and_config(http_client: Any, model: str) -> None:
+    assert http_client.is_model_ready(model)
+    meta = http_client.get_model_metadata(model)
+    assert [(i["name"], i["datatype"], i["shape"]) for i in meta["inputs"]] == [
+        ("window", "FP32", [-1, 20])
+    ]
+    outputs = {o["name"]: (o["datatype"], o["shape"]) for o in meta["outputs"]}
+    assert outputs == {name: ("FP32", [-1, width]) for name, width in DECLARED[model].items()}
+    config = http_client.get_model_config(model)
+    assert config["max_batch_size"] >= 64
+    assert "dynamic_batching" in config
+    assert config["instance_group"][0]["kind"] in ("KIND_CPU", "KIND_GPU")
+
+
+@pytest.mark.parametrize("model", sorted(DECLARED))
+def test_shapes_and_dtypes_as_declared(forecaster: TritonForecaster, model: str) -> None:
+    x = np.random.default_rng(0).normal(size=(5, 20)).cumsum(axis=1)
+    out = forecaster.forecast(model, x)
+    assert set(out) == set(DECLARED[model])
+    for name, width in DECLARED[model].items():
+        assert out[name].shape == (5, width) and out[name].dtype == np.float32
+
+
+@pytest.mark.parametrize("model", sorted(DECLARED))
+@pytest.mark.parametrize("level", [0.0, -1.0, 7.66, 421.7, 1e4])
+def test_constant_windows_give_finite_outputs(
+    forecaster: TritonForecaster, model: str, level: float
+) -> None:
+    out = forecaster.forecast(model, np.full((1, 20), level))
+    assert all(np.isfinite(v).all() for v in out.values())
+    np.testing.assert_allclose(out["forecast"], level, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("model", sorted(DECLARED))
+def test_window_with_a_250x_spike_gives_finite_outputs(
+    forecaster: TritonForecaster, model: str
+) -> None:
+    x = np.ones((3, 20)) + np.random.default_rng(1).normal(0, 0.01, (3, 20))
+    x[0, 19] *= 250.0
+    x[1, 10] *= 250.0
+    x[2, 0] *= 250.0
+    out = forecaster.forecast(model, x)
+    assert all(np.isfinite(v).all() for v in out.values())
+
+
+@pytest.mark.parametrize("model", sorted(DECLARED))
+def test_batch_of_64_equals_64_single_requests(forecaster: TritonForecaster, model: str) -> None:
+    rng = np.random.default_rng(2)
+    x = 400.0 + rng.normal(0, 1, (64, 20)).cumsum(axis=1)
+    together = forecaster.forecast(model, x)
+    singles = [forecaster.forecast(model, x[i : i + 1]) for i in range(64)]
+    for name, value in together.items():
+        stacked = np.concatenate([s[name] for s in singles])
+        np.testing.assert_allclose(value, stacked, rtol=1e-5, atol=1e-4, err_msg=name)
+
+
+def test_bad_window_is_an_error_for_that_request_only(settings: Settings) -> None:
+    import tritonclient.http as httpclient
+
+    client = httpclient.InferenceServerClient(f"127.0.0.1:{settings.triton_http_port}")
+    x = np.full((1, 20), np.nan, dtype=np.float32)
+    inp = httpclient.InferInput("window", [1, 20], "FP32")
+    inp.set_data_from_numpy(x)
+    with pytest.raises(Exception, match="NaN"):
+        client.infer("vae_timeseries", [inp])
+    ok = TritonForecaster(f"127.0.0.1:{settings.triton_http_port}").forecast(
+        "vae", np.ones((1, 20))
+    )
+    assert np.isfinite(ok["forecast"]).all()
+
+
+def test_unknown_model_raises_triton_error(forecaster: TritonForecaster) -> None:
+    with pytest.raises(TritonError):
+        forecaster.forecast("lstm_timeseries", np.ones((1, 20)))

@@ -1,0 +1,179 @@
+"""Ingress logic: auth, methods, modes, schema errors naming the field, dedupe, acks, overload."""
+
+import json
+
+import pytest
+
+from satmon.contract.events import TOPIC_REQUESTS, TOPIC_TELEMETRY, from_kafka
+from satmon.pipeline.ingress import Ingress, IngressSettings
+from satmon.store.dedupe import MemoryDedupe
+from tests.fakes import FakeProducer
+from tests.samples import CONTRACT_TELEMETRY
+
+TOKEN = "test-token-123"
+TELEMETRY = dict(CONTRACT_TELEMETRY)
+
+
+def binary_headers(event_id="e-1", event_type="io.satmon.telemetry.v1", **extra):
+    return {
+        "Authorization": f"Bearer {TOKEN}",
+        "ce-specversion": "1.0",
+        "ce-id": event_id,
+        "ce-source": "/satellites/SAT-001",
+        "ce-type": event_type,
+        "Content-Type": "application/json",
+        **extra,
+    }
+
+
+@pytest.fixture
+def producer():
+    return FakeProducer()
+
+
+@pytest.fixture
+def ingress(producer):
+    return Ingress(producer, MemoryDedupe(), TOKEN, IngressSettings(max_in_flight=4))
+
+
+def post(ingress, headers, body):
+    text, status, out_headers = ingress.handle("POST", headers, body)
+    return status, json.loads(text) if text else None, out_headers
+
+
+def test_binary_telemetry_is_produced_then_202(ingress, producer):
+    status, body, _ = post(ingress, binary_headers(), json.dumps(TELEMETRY).encode())
+    assert (status, body) == (202, {"accepted": 1, "duplicates": 0})
+    [record] = producer.records
+    assert record["topic"] == TOPIC_TELEMETRY
+    assert record["key"] == b"SAT-001"
+    event = from_kafka(
+        record["topic"], record["key"], record["value"], list(record["headers"].items())
+    )
+    assert event["id"] == "e-1"
+    assert event.get_data()["battery"] == 3.91
+
+
+def test_duplicate_is_a_2xx_noop(ingress, producer):
+    body = json.dumps(TELEMETRY).encode()
+    assert post(ingress, binary_headers(), body)[0] == 202
+    status, answer, _ = post(ingress, binary_headers(), body)
+    assert (status, answer) == (200, {"accepted": 0, "duplicates": 1})
+    assert len(producer.records) == 1
+
+
+def test_structured_forecast_request_goes_to_inference_requests(ingress, producer):
+    event = {
+        "specversion": "1.0",
+        "id": "job-7",
+        "source": "/integrators/acme",
+        "type": "io.satmon.forecast.requested.v1",
+        "data": {"satellite_id": "SAT-001", "metric": "battery", "model": "vae"},
+    }
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/cloudevents+json"}
+    status, _, _ = post(ingress, headers, json.dumps(event).encode())
+    assert status == 202
+    [record] = producer.records
+    assert record["topic"] == TOPIC_REQUESTS
+    data = json.loads(record["value"])
+    assert data["job_id"] == "job-7"
+    assert data["model"] == "vae_timeseries"
+
+
+def test_batch_is_all_or_nothing_with_the_index_in_field(ingress, producer):
+    good = {
+        "specversion": "1.0",
+        "id": "a",
+        "source": "/s",
+        "type": "io.satmon.telemetry.v1",
+        "data": TELEMETRY,
+    }
+    bad = dict(good, id="b", data=dict(TELEMETRY, latitude=123.0))
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "Content-Type": "application/cloudevents-batch+json",
+    }
+    status, problem, out = post(ingress, headers, json.dumps([good, bad]).encode())
+    assert (status, problem["field"]) == (400, "[1].data.latitude")
+    assert out["Content-Type"] == "application/problem+json"
+    assert producer.records == []
+    status, answer, _ = post(ingress, headers, json.dumps([good, dict(good, id="c")]).encode())
+    assert (status, answer) == (202, {"accepted": 2, "duplicates": 0})
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"battery": "full"}, "data.battery"),
+        ({"satellite_id": ""}, "data.satellite_id"),
+        ({"timestamp": "2026-11-28T10:00:00"}, "data.timestamp"),
+        ({"extra": 1}, "data.extra"),
+    ],
+)
+def test_schema_failures_are_400_naming_the_field(ingress, change, field):
+    status, problem, _ = post(ingress, binary_headers(), json.dumps(TELEMETRY | change).encode())
+    assert (status, problem["field"]) == (400, field)
+
+
+def test_unknown_type_and_non_json_data_are_400(ingress):
+    status, problem, _ = post(ingress, binary_headers(event_type="com.example.x"), b"{}")
+    assert (status, problem["field"]) == (400, "type")
+    headers = binary_headers(**{"Content-Type": "text/plain"})
+    status, problem, _ = post(ingress, headers, b"hello")
+    assert (status, problem["field"]) == (400, "datacontenttype")
+
+
+def test_unknown_model_is_400(ingress):
+    data = {"satellite_id": "SAT-001", "metric": "battery", "model": "gpt"}
+    headers = binary_headers(event_type="io.satmon.forecast.requested.v1")
+    status, problem, _ = post(ingress, headers, json.dumps(data).encode())
+    assert (status, problem["field"]) == (400, "data.model")
+
+
+def test_methods_auth_and_content_types(ingress):
+    _, status, headers = ingress.handle("GET", {}, b"")
+    assert (status, headers["Allow"]) == (405, "POST")
+    no_token = {k: v for k, v in binary_headers().items() if k != "Authorization"}
+    status, _, headers = post(ingress, no_token, b"{}")
+    assert status == 401 and "Bearer" in headers["WWW-Authenticate"]
+    status, problem, _ = post(ingress, binary_headers(Authorization="Bearer nope"), b"{}")
+    assert (status, problem["field"]) == (403, "Authorization")
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/cloudevents+xml"}
+    assert post(ingress, headers, b"<e/>")[0] == 415
+
+
+def test_batches_refused_when_disabled(producer):
+    ingress = Ingress(producer, MemoryDedupe(), TOKEN, IngressSettings(accept_batch=False))
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "Content-Type": "application/cloudevents-batch+json",
+    }
+    assert post(ingress, headers, b"[]")[0] == 415
+
+
+def test_full_producer_queue_is_429_with_retry_after():
+    ingress = Ingress(FakeProducer(queue_full=True), MemoryDedupe(), TOKEN)
+    status, _, headers = post(ingress, binary_headers(), json.dumps(TELEMETRY).encode())
+    assert (status, headers["Retry-After"]) == (429, "1")
+
+
+def test_kafka_failure_is_503_and_not_remembered():
+    producer = FakeProducer(fail_with="broker down")
+    ingress = Ingress(producer, MemoryDedupe(), TOKEN)
+    body = json.dumps(TELEMETRY).encode()
+    status, _, headers = post(ingress, binary_headers(), body)
+    assert status == 503 and "Retry-After" in headers
+    producer.fail_with = None
+    assert post(ingress, binary_headers(), body)[0] == 202
+
+
+def test_unacknowledged_event_times_out_as_503():
+    settings = IngressSettings(produce_timeout_s=0.1)
+    ingress = Ingress(FakeProducer(never_ack=True), MemoryDedupe(), TOKEN, settings)
+    assert post(ingress, binary_headers(), json.dumps(TELEMETRY).encode())[0] == 503
+
+
+def test_too_many_in_flight_is_429(ingress):
+    for _ in range(4):
+        ingress._slots.acquire()
+    assert post(ingress, binary_headers(), json.dumps(TELEMETRY).encode())[0] == 429
