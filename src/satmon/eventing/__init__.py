@@ -2,7 +2,7 @@
 
 The cluster runs the manifests in ``eventing/`` on Knative Eventing (KafkaSource, Kafka
 Broker + Triggers, PingSource); locally :mod:`satmon.eventing.dispatcher` reads the same
-files and mirrors what Knative promises (see ``/work/shared/EVENTING.md``).
+files and mirrors what Knative promises (Knative Eventing's data-plane contract).
 """
 
 from __future__ import annotations

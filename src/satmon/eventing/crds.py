@@ -1,4 +1,4 @@
-"""The published CRD schemas of ../shared/data/k8s-crds, made strict, to validate manifests.
+"""The published CRD schemas in eventing/crds/, made strict, to validate manifests.
 
 Each CRD's ``openAPIV3Schema`` gains ``additionalProperties: false`` wherever it lists
 its properties and does not set ``x-kubernetes-preserve-unknown-fields``, and
@@ -51,15 +51,11 @@ OBJECT_META_SCHEMA: dict[str, Any] = {
 
 
 def find_crd_dir() -> Path | None:
-    """``$SATMON_CRD_DIR``, else ``<repo>/shared/data/k8s-crds``, else ``/work/shared/...``."""
+    """``$SATMON_CRD_DIR`` if set, else the copies shipped in ``eventing/crds/``."""
     from satmon.settings import REPO_ROOT
 
-    candidates = [os.environ.get("SATMON_CRD_DIR")]
-    candidates += [str(REPO_ROOT / "shared/data/k8s-crds"), "/work/shared/data/k8s-crds"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "SOURCE.txt").exists():
-            return Path(candidate)
-    return None
+    candidate = Path(os.environ.get("SATMON_CRD_DIR") or REPO_ROOT / "eventing" / "crds")
+    return candidate if (candidate / "SOURCE.txt").exists() else None
 
 
 def validate_document(doc: Mapping[str, Any], crd_dir: Path) -> list[str]:

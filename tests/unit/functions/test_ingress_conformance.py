@@ -6,7 +6,6 @@ extension and transport header of the case kept (→ a 2xx).
 """
 
 import json
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -17,7 +16,7 @@ from satmon.fnhost import clients
 from satmon.settings import REPO_ROOT, get_settings
 from tests.fakes import FakeProducer
 
-CASES_DIR = Path("/work/shared/data/cloudevents-conformance/yaml")
+CASES_DIR = REPO_ROOT / "tests" / "data" / "cloudevents-conformance" / "yaml"
 CASE_FILES = [CASES_DIR / "v1.yaml", CASES_DIR / "v1.0" / "v1_minimum.yaml"]
 SOURCE = str(REPO_ROOT / "functions" / "ingress" / "main.py")
 TELEMETRY = {
