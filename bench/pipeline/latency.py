@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.pipeline.data import Fleet, iso_time, kafka_record
 from satmon.clients.kafka import ensure_topics, make_admin, make_producer
-from satmon.clients.vm import VictoriaMetrics
-from satmon.contract.events import METRIC_PREFIX
-from satmon.eventing.bench_data import Fleet, iso_time, kafka_record
+from satmon.clients.vm import ImportLines, VictoriaMetrics
+from satmon.contract.events import METRIC_PREFIX, METRICS
 from satmon.eventing.dispatcher import Dispatcher
-from satmon.eventing.manifests import Subscription
+from satmon.eventing.topology import Subscription
 from satmon.settings import Settings, get_settings
 
 
@@ -181,12 +181,10 @@ def _warm_series(vm: VictoriaMetrics, probe: str, timeout: float = 60.0) -> floa
     """
     ts = int(time.time() * 1000) - 60_000
     selector = f'{METRIC_PREFIX}temperature{{satellite_id="{probe}"}}'
-    line = (
-        f'{{"metric":{{"__name__":"{METRIC_PREFIX}temperature","satellite_id":"{probe}"}},'
-        f'"values":[0.0],"timestamps":[{ts}]}}\n'
-    )
+    lines = ImportLines()
+    lines.add(probe, ts, (0.0,) * len(METRICS))
     started = time.time()
-    vm.import_lines(line.encode())
+    vm.import_lines(lines.body())
     while time.time() - started < timeout:
         if vm.export(selector, start=ts / 1000 - 1):
             return (time.time() - started) * 1000

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
+from bench.pipeline.data import Fleet, import_lines
 from satmon.clients.kafka import make_consumer
 from satmon.clients.vm import VictoriaMetrics
 from satmon.contract.events import METRIC_PREFIX, METRICS, from_kafka, parse_telemetry
-from satmon.eventing.bench_data import Fleet, import_lines
 from satmon.eventing.dispatcher import Dispatcher
-from satmon.eventing.manifests import Subscription
+from satmon.eventing.topology import Subscription
 from satmon.settings import Settings
 
 

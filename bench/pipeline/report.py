@@ -1,0 +1,82 @@
+"""The pipeline benchmark's table: figures, ratios and goals of one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+GOAL_VS_DIRECT = 0.35
+GOAL_VS_NAIVE = 50.0
+GOAL_P99_MS = 50.0
+
+
+def report(result: dict[str, Any], path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"satmon pipeline benchmark (run {result['run_id']})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("goal", justify="right")
+    pipe, direct, naive = result["pipeline"], result["direct"], result["naive"]
+    table.add_row("pipeline Kafka→dispatcher→writer→VM", f"{pipe['events_per_s']:,.0f} ev/s", "")
+    table.add_row("  stored in VM / sent", f"{pipe['stored_in_vm']:,} / {pipe['events']:,}", "all")
+    table.add_row(
+        f"VM direct import ceiling (median of {direct.get('repeats', 1)})",
+        f"{direct['events_per_s']:,.0f} ev/s",
+        "",
+    )
+    table.add_row("naive one-at-a-time consumer", f"{naive['events_per_s']:,.0f} ev/s", "")
+    ratios = result.get("ratios", {})
+    if ratios:
+        table.add_row(
+            "pipeline / direct",
+            f"{ratios['pipeline_vs_direct']:.1%}",
+            _mark(ratios["pipeline_vs_direct"] >= GOAL_VS_DIRECT, f"≥ {GOAL_VS_DIRECT:.0%}"),
+        )
+        table.add_row(
+            "pipeline / naive",
+            f"{ratios['pipeline_vs_naive']:.0f}×",
+            _mark(ratios["pipeline_vs_naive"] >= GOAL_VS_NAIVE, f"≥ {GOAL_VS_NAIVE:.0f}×"),
+        )
+    lat = result.get("latency")
+    if lat:
+        st, q = lat["stored_ms"], lat["queryable_ms"]
+        table.add_row(
+            f"event→stored p50 / p99 @ {lat['rate']}/s",
+            f"{st['p50']:.1f} / {st['p99']:.1f} ms",
+            _mark(st["p99"] <= GOAL_P99_MS, f"p99 ≤ {GOAL_P99_MS:.0f} ms"),
+        )
+        slow = lat.get("slow_seconds")
+        if slow is not None:
+            text = f"{len(slow)} of {lat['seconds']:.0f}"
+            if slow:
+                worst = max(slow, key=lambda x: x["slow"])
+                text += f" (most: +{worst['second']} s, {worst['slow']} events)"
+            text += "".join(f"; a tick at +{t} s" for t in lat.get("minute_ticks_at_s", []))
+            table.add_row(f"  seconds with an event over {GOAL_P99_MS:.0f} ms", text, "")
+        every = lat.get("stored_all_ms")
+        if every:
+            table.add_row(
+                "  the same, warm-up included",
+                f"{every['p50']:.1f} / {every['p99']:.1f} ms",
+                "",
+            )
+        table.add_row(
+            f"event→queryable p50 / p99 @ {lat['rate']}/s",
+            f"{q['p50']:.1f} / {q['p99']:.1f} ms",
+            "",
+        )
+        if lat.get("new_series_visible_ms") is not None:
+            table.add_row(
+                "  first sample of a new series queryable after",
+                f"{lat['new_series_visible_ms']:.0f} ms",
+                "",
+            )
+    console = Console()
+    console.print(table)
+    console.print(f"results: {path}")
+
+
+def _mark(ok: bool, goal: str) -> str:
+    return f"{goal} {'✓' if ok else '✗'}"
