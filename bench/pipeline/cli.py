@@ -3,10 +3,10 @@
 One run measures, on fresh topics / consumer groups and distinct satellite ids
 (``BENCH-<runid>-NNN``) so that runs never collide:
 
-1. **pipeline** — N telemetry events pre-loaded into a fresh topic, then timed from
-   partition assignment until the dispatcher has every event acknowledged by the
-   telemetry-writer (which answers only after VictoriaMetrics accepted the import);
-   the samples are then counted in VictoriaMetrics;
+1. **ingest** — satmon (the dispatcher process and the telemetry-writer) and two
+   Telegraf set-ups, alternating, each on its own pre-loaded topic of N events, timed
+   until VictoriaMetrics accepted every sample, then counted there (:mod:`.ingest`);
+   the median satmon run is the **pipeline** row;
 2. **direct** — VictoriaMetrics' own ceiling for the same samples (median of several
    imports, each under other satellite ids): pre-built, batched
    JSON-line bodies POSTed straight to ``/api/v1/import`` from this process;
@@ -16,8 +16,10 @@ One run measures, on fresh topics / consumer groups and distinct satellite ids
    and event → queryable (visible in ``/api/v1/export``) p50 / p99.
 
 Results go to ``bench/results/pipeline-<runid>.json`` and a table on the console.
-Modules: :mod:`.data` (fleet, records), :mod:`.runs` (throughput runs), :mod:`.latency`
-(latency run), :mod:`.procs` (writer process, clean-up), :mod:`.report` (the table).
+Modules: :mod:`.data` (fleet, records), :mod:`.ingest` (satmon beside Telegraf),
+:mod:`.telegraf` (its build and configuration), :mod:`.runs` (ceiling, naive consumer),
+:mod:`.latency` (latency run), :mod:`.procs` (writer process, clean-up), :mod:`.report`
+(the table).
 """
 
 from __future__ import annotations
@@ -35,23 +37,30 @@ from typing import Annotated, Any
 
 import typer
 
-from bench.pipeline.data import Fleet, preload
+from bench.pipeline import telegraf
+from bench.pipeline.data import Fleet
+from bench.pipeline.ingest import ARMS, SATMON, run_ingest
 from bench.pipeline.latency import run_latency
-from bench.pipeline.procs import cleanup, proc_cpu, start_writer
+from bench.pipeline.procs import cleanup, start_writer
 from bench.pipeline.report import report
-from bench.pipeline.runs import run_direct, run_naive, run_pipeline
+from bench.pipeline.runs import run_direct, run_naive
 from satmon.clients.vm import VictoriaMetrics
 from satmon.eventing.manifests import load_topology
 from satmon.eventing.topology import HttpSink
 from satmon.gc_tuning import tune_for_throughput
-from satmon.settings import get_settings
+from satmon.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
 def bench(
-    events: Annotated[int, typer.Option(help="events pre-loaded for the throughput run")] = 100_000,
+    events: Annotated[int, typer.Option(help="events pre-loaded for each ingest run")] = 100_000,
     satellites: Annotated[int, typer.Option(help="distinct satellites")] = 100,
+    repeats: Annotated[int, typer.Option(help="ingest runs of each consumer, alternating")] = 3,
+    arms: Annotated[
+        list[str] | None,
+        typer.Option("--arm", help=f"consumers to compare (default: all of {', '.join(ARMS)})"),
+    ] = None,
     naive_max: Annotated[int, typer.Option(help="records for the naive consumer at most")] = 2000,
     naive_seconds: Annotated[float, typer.Option(help="seconds for the naive consumer")] = 15.0,
     direct_threads: Annotated[int, typer.Option(help="concurrent direct importers")] = 4,
@@ -75,14 +84,18 @@ def bench(
     output_dir: Annotated[Path, typer.Option(help="where the JSON goes")] = Path("bench/results"),
     keep: Annotated[bool, typer.Option(help="keep bench topics and series")] = False,
 ) -> None:
-    """Measure the telemetry pipeline against VictoriaMetrics' ceiling and a naive consumer."""
+    """Telemetry ingest: satmon beside Telegraf, VictoriaMetrics' ceiling, a naive
+    consumer, and event → stored latency."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    tune_for_throughput()  # the dispatcher runs in this process, set up as `eventing dispatch`
+    tune_for_throughput()  # the latency run's dispatcher runs in this process
     settings = get_settings()
     run_id = uuid.uuid4().hex[:6]
     root = settings.repo_root
-    topo = load_topology(manifests if manifests.exists() else root / manifests)
-    base_sub = topo.subscription("telemetry-writer")
+    folder = manifests if manifests.exists() else root / manifests
+    base_sub = load_topology(folder).subscription("telemetry-writer")
+    chosen = tuple(arms or ARMS)
+    if SATMON not in chosen or not set(chosen) <= set(ARMS):
+        raise typer.BadParameter(f"--arm: {SATMON} and any of {ARMS}", param_hint="--arm")
     vm = VictoriaMetrics(settings.vm_url, timeout=60.0)
     if not vm.healthy():
         raise typer.BadParameter(f"VictoriaMetrics is not up at {settings.vm_url}")
@@ -93,18 +106,21 @@ def bench(
         "params": {
             "events": events,
             "satellites": satellites,
+            "repeats": repeats,
+            "arms": chosen,
             "batch_max_events": base_sub.batch_max_events,
             "batch_max_wait_ms": base_sub.batch_max_wait_ms,
             "max_in_flight": base_sub.max_in_flight,
             "writer_workers": writer_workers,
+            "telegraf": telegraf.VERSION,
         },
     }
     writer = None if writer_url else start_writer(root, writer_workers)
     url = writer_url or (writer.url if writer else "")
     topics: list[str] = []
     try:
-        # Latency first: the bulk runs below leave VictoriaMetrics merging ~1.4 M fresh
-        # samples for a while, which would be measured as the pipeline's tail.
+        # Latency first: the bulk runs below leave VictoriaMetrics merging millions of
+        # fresh samples for a while, which would be measured as the pipeline's tail.
         if latency_seconds > 0:
             lat_topic = f"bench-latency-{run_id}"
             topics.append(lat_topic)
@@ -126,38 +142,25 @@ def bench(
         per_sat = max(events // satellites, 1)
         start_ms = int(time.time() * 1000) - per_sat * 1000 - 60_000
         fleet = Fleet(f"BENCH-{run_id}", satellites, per_sat, start_ms)
-        samples = fleet.samples()
-        topic = f"bench-telemetry-{run_id}"
-        topics.append(topic)
-        result["preload"] = preload(settings, topic, samples)
-        sub = replace(
-            base_sub, topics=(topic,), group=f"bench-{run_id}", sink=HttpSink(url, "bench-writer")
+        ingest = run_ingest(
+            settings,
+            vm,
+            fleet,
+            url,
+            writer.process.pid if writer else None,
+            run_id,
+            repeats,
+            chosen,
+            folder,
         )
-        writer_cpu0 = proc_cpu(writer.process.pid) if writer else None
-        result["pipeline"] = run_pipeline(settings, sub, len(samples), vm, fleet)
-        if writer is not None and writer_cpu0 is not None:
-            writer_cpu = (proc_cpu(writer.process.pid) or 0.0) - writer_cpu0
-            result["pipeline"]["writer_cpu_s"] = writer_cpu
-        # The same import repeated (other satellite ids each time), median taken: one
-        # import of 100,000 events lasts 0.15-0.4 s, and single runs on this host ranged
-        # from 280k to 630k events/s back to back.
-        directs = [
-            run_direct(
-                settings, replace(fleet, prefix=f"BENCH-{run_id}D{n}").samples(), direct_threads
-            )
-            for n in range(max(1, direct_repeats))
-        ]
-        ordered = sorted(directs, key=lambda d: d["events_per_s"])
-        result["direct"] = {
-            **ordered[len(ordered) // 2],
-            "repeats": len(directs),
-            "events_per_s_each": [round(d["events_per_s"]) for d in directs],
-        }
+        topics += [r["topic"] for r in ingest["runs"]]
+        result["ingest"] = ingest
+        result["pipeline"] = ingest["arms"][SATMON]
+        result["direct"] = _direct(settings, fleet, run_id, direct_threads, direct_repeats)
         result["naive"] = run_naive(
-            settings, topic, f"bench-naive-{run_id}", naive_max, naive_seconds
+            settings, topics[-1], f"bench-naive-{run_id}", naive_max, naive_seconds
         )
-        pipe, direct, naive = (result[k]["events_per_s"] for k in ("pipeline", "direct", "naive"))
-        result["ratios"] = {"pipeline_vs_direct": pipe / direct, "pipeline_vs_naive": pipe / naive}
+        result["ratios"] = _ratios(result)
     finally:
         if writer is not None:
             writer.stop()
@@ -169,6 +172,36 @@ def bench(
     path = out / f"pipeline-{run_id}.json"
     path.write_text(json.dumps(result, indent=2))
     report(result, path)
+
+
+def _direct(
+    settings: Settings, fleet: Fleet, run_id: str, threads: int, repeats: int
+) -> dict[str, Any]:
+    """The same import repeated under other satellite ids, median taken: one import of
+    100,000 events lasts 0.15-0.4 s, and single imports vary by 2x back to back here."""
+    directs = [
+        run_direct(settings, replace(fleet, prefix=f"BENCH-{run_id}D{n}").samples(), threads)
+        for n in range(max(1, repeats))
+    ]
+    ordered = sorted(directs, key=lambda d: d["events_per_s"])
+    return {
+        **ordered[len(ordered) // 2],
+        "repeats": len(directs),
+        "events_per_s_each": [round(d["events_per_s"]) for d in directs],
+    }
+
+
+def _ratios(result: dict[str, Any]) -> dict[str, float]:
+    pipe, direct, naive = (result[k]["events_per_s"] for k in ("pipeline", "direct", "naive"))
+    ratios = {"pipeline_vs_direct": pipe / direct, "pipeline_vs_naive": pipe / naive}
+    arms = result["ingest"]["arms"]
+    for name in telegraf.SETUPS:
+        if name in arms:
+            ratios[f"pipeline_vs_{name}"] = pipe / arms[name]["events_per_s"]
+            ratios[f"cpu_vs_{name}"] = (
+                arms[SATMON]["cpu_us_per_event"] / arms[name]["cpu_us_per_event"]
+            )
+    return ratios
 
 
 def main(argv: list[str] | None = None) -> None:

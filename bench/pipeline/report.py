@@ -8,6 +8,13 @@ from typing import Any
 GOAL_VS_DIRECT = 0.35
 GOAL_VS_NAIVE = 50.0
 GOAL_P99_MS = 50.0
+GOAL_VS_TELEGRAF = {"telegraf-http": 1.0, "telegraf-influxdb": 1.5}
+"""satmon's events/s over each Telegraf set-up's (issue 16); CPU per event ≤ telegraf-http's."""
+ARM_NAMES = {
+    "satmon": "satmon: dispatcher + telemetry-writer",
+    "telegraf-http": "Telegraf: json + outputs.http /write",
+    "telegraf-influxdb": "Telegraf: json_v2 + outputs.influxdb",
+}
 
 
 def report(result: dict[str, Any], path: Path) -> None:
@@ -18,9 +25,8 @@ def report(result: dict[str, Any], path: Path) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("goal", justify="right")
-    pipe, direct, naive = result["pipeline"], result["direct"], result["naive"]
-    table.add_row("pipeline Kafka→dispatcher→writer→VM", f"{pipe['events_per_s']:,.0f} ev/s", "")
-    table.add_row("  stored in VM / sent", f"{pipe['stored_in_vm']:,} / {pipe['events']:,}", "all")
+    direct, naive = result["direct"], result["naive"]
+    _ingest_rows(table, result)
     table.add_row(
         f"VM direct import ceiling (median of {direct.get('repeats', 1)})",
         f"{direct['events_per_s']:,.0f} ev/s",
@@ -73,9 +79,41 @@ def report(result: dict[str, Any], path: Path) -> None:
                 f"{lat['new_series_visible_ms']:.0f} ms",
                 "",
             )
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     console.print(table)
     console.print(f"results: {path}")
+
+
+def _ingest_rows(table: Any, result: dict[str, Any]) -> None:
+    """Events/s (each run), CPU per event and samples of every consumer, then the ratios."""
+    ingest, ratios = result["ingest"], result.get("ratios", {})
+    runs = ingest["runs"]
+    for arm, summary in ingest["arms"].items():
+        each = ", ".join(f"{v:,}" for v in summary["events_per_s_each"])
+        table.add_row(
+            f"{ARM_NAMES.get(arm, arm)} (median of {summary['runs']})",
+            f"{summary['events_per_s']:,.0f} ev/s ({each})",
+            "",
+        )
+        table.add_row("  CPU per event", f"{summary['cpu_us_per_event']:.1f} µs", "")
+    exact = all(r["lost"] == 0 and r["duplicated"] == 0 for r in runs)
+    table.add_row(
+        "  samples stored / expected, every run",
+        f"{sum(r['samples_stored'] for r in runs):,} / {sum(r['samples_expected'] for r in runs):,}"
+        f" ({sum(r['lost'] for r in runs)} lost, {sum(r['duplicated'] for r in runs)} duplicated)",
+        _mark(exact, "0 lost, 0 dup."),
+    )
+    for setup, goal in GOAL_VS_TELEGRAF.items():
+        ratio = ratios.get(f"pipeline_vs_{setup}")
+        if ratio is not None:
+            table.add_row(
+                f"satmon / {ARM_NAMES[setup]}", f"{ratio:.2f}×", _mark(ratio >= goal, f"≥ {goal}×")
+            )
+    cpu = ratios.get("cpu_vs_telegraf-http")
+    if cpu is not None:
+        table.add_row(
+            "satmon / Telegraf http, CPU per event", f"{cpu:.2f}×", _mark(cpu <= 1.0, "≤ 1.0×")
+        )
 
 
 def _mark(ok: bool, goal: str) -> str:

@@ -1,10 +1,9 @@
-"""Benchmark throughput runs: the pipeline, VictoriaMetrics' direct ceiling, a naive consumer.
+"""Benchmark throughput runs: VictoriaMetrics' direct-import ceiling and a naive consumer.
 
 Each returns a dict of figures measured in this process, in this run."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -12,83 +11,11 @@ from typing import Any
 
 import httpx
 
-from bench.pipeline.data import Fleet, import_lines
+from bench.pipeline.data import import_lines
 from satmon.clients.kafka import make_consumer
 from satmon.clients.vm import VictoriaMetrics
-from satmon.contract.events import METRIC_PREFIX, METRICS, from_kafka, parse_telemetry
-from satmon.eventing.dispatcher import Dispatcher
-from satmon.eventing.topology import Subscription
+from satmon.contract.events import METRICS, from_kafka, parse_telemetry
 from satmon.settings import Settings
-
-
-def run_pipeline(
-    settings: Settings, sub: Subscription, total: int, vm: VictoriaMetrics, fleet: Fleet
-) -> dict[str, Any]:
-    delivered = [0]
-    done = threading.Event()
-    lock = threading.Lock()
-
-    def on_delivered(envs: Sequence[Any], _at: float) -> None:
-        with lock:
-            delivered[0] += len(envs)
-            if delivered[0] >= total:
-                done.set()
-
-    dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
-    joined = time.perf_counter()
-    dispatcher.start()
-    try:
-        if not dispatcher.wait_ready(60):
-            raise RuntimeError("the bench consumer got no partitions")
-        started = time.perf_counter()
-        cpu0 = time.process_time()
-        if not done.wait(600):
-            raise RuntimeError(f"only {delivered[0]} of {total} events delivered in 600 s")
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu0
-    finally:
-        dispatcher.stop.set()
-        dispatcher.join(60)
-    stats = dispatcher.stats()[sub.name]
-    stored = count_stored(vm, fleet, total)
-    return {
-        "events": total,
-        "seconds": elapsed,
-        "events_per_s": total / elapsed,
-        "samples_per_s": total * len(METRICS) / elapsed,
-        "join_seconds": started - joined,
-        "dispatcher_cpu_s": cpu,
-        "units": stats.units,
-        "retries": stats.retries,
-        "dead_lettered": stats.dead_lettered,
-        "stored_in_vm": stored,
-    }
-
-
-def count_stored(vm: VictoriaMetrics, fleet: Fleet, total: int, timeout: float = 15.0) -> int:
-    """The fleet's samples in VictoriaMetrics once they are searchable.
-
-    VictoriaMetrics makes freshly imported rows searchable about once a second, so a
-    count taken at once misses the last second of a fast run; count until all ``total``
-    are there or ``timeout`` passes (the acknowledged events were durable either way).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        vm.flush_search_cache()
-        stored = count_samples(vm, fleet)
-        if stored >= total or time.monotonic() >= deadline:
-            return stored
-        time.sleep(0.5)
-
-
-def count_samples(vm: VictoriaMetrics, fleet: Fleet) -> int:
-    """Temperature samples of the fleet in VictoriaMetrics (one per event)."""
-    start = fleet.start_ms / 1000 - 1
-    end = start + fleet.per_sat + 2
-    series = vm.export(
-        f'{METRIC_PREFIX}temperature{{satellite_id=~"{fleet.prefix}-.*"}}', start=start, end=end
-    )
-    return sum(len(s.timestamps) for s in series)
 
 
 def run_direct(
