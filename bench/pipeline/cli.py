@@ -13,7 +13,9 @@ One run measures, on fresh topics / consumer groups and distinct satellite ids
 3. **naive** — the original one-at-a-time consumer (poll one record, decode, one
    import, commit), for a bounded number of records or seconds, rate extrapolated;
 4. **latency** — at a steady rate (1,000 events/s), event → stored (the sink's 2xx)
-   and event → queryable (visible in ``/api/v1/export``) p50 / p99.
+   and event → queryable (visible in ``/api/v1/export``) p50 / p99, where events
+   waited (Kafka → the dispatcher's poll → the POST → its 2xx), and the same rate
+   through a minimal Kafka → VictoriaMetrics loop, the floor (:mod:`.floor`).
 
 Results go to ``bench/results/pipeline-<runid>.json`` and a table on the console.
 Modules: :mod:`.data` (fleet, records), :mod:`.ingest` (satmon beside Telegraf),
@@ -39,6 +41,7 @@ import typer
 
 from bench.pipeline import telegraf
 from bench.pipeline.data import Fleet
+from bench.pipeline.floor import run_floor
 from bench.pipeline.ingest import ARMS, SATMON, run_ingest
 from bench.pipeline.latency import run_latency
 from bench.pipeline.procs import cleanup, start_writer
@@ -139,6 +142,11 @@ def bench(
                 latency_seconds,
                 warmup=latency_warmup,
             )
+            floor_topic = f"bench-floor-{run_id}"
+            topics.append(floor_topic)
+            result["floor"] = run_floor(
+                f"BENCH-{run_id}F", floor_topic, latency_rate, latency_seconds, latency_warmup
+            )
         per_sat = max(events // satellites, 1)
         start_ms = int(time.time() * 1000) - per_sat * 1000 - 60_000
         fleet = Fleet(f"BENCH-{run_id}", satellites, per_sat, start_ms)
@@ -194,6 +202,10 @@ def _direct(
 def _ratios(result: dict[str, Any]) -> dict[str, float]:
     pipe, direct, naive = (result[k]["events_per_s"] for k in ("pipeline", "direct", "naive"))
     ratios = {"pipeline_vs_direct": pipe / direct, "pipeline_vs_naive": pipe / naive}
+    if "floor" in result:
+        satmon, floor = result["latency"]["stored_ms"], result["floor"]["stored_ms"]
+        ratios["p50_vs_floor"] = satmon["p50"] / floor["p50"]
+        ratios["p99_vs_floor"] = satmon["p99"] / floor["p99"]
     arms = result["ingest"]["arms"]
     for name in telegraf.SETUPS:
         if name in arms:

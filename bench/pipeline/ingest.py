@@ -54,10 +54,10 @@ POLL_S = 0.02
 
 @dataclass
 class Consumer:
-    """The processes of one run's consumer; ``pids`` are the ones whose CPU counts."""
+    """The processes of one run's consumer; ``pids`` (by role) are the ones whose CPU counts."""
 
     processes: list[subprocess.Popen[bytes]]
-    pids: list[int]
+    pids: dict[str, int]
     log: Path
 
     def stop(self) -> None:
@@ -130,19 +130,21 @@ def _timed_run(
             time.sleep(POLL_S)
             previous, rows = time.perf_counter(), rows_inserted(vm.url, kind)
         ended = (previous + time.perf_counter()) / 2
-        cpu = _cpu(consumer) - cpu0
+        cpu_by_role = {role: seconds - cpu0[role] for role, seconds in _cpu(consumer).items()}
     finally:
         consumer.stop()
     time.sleep(0.5)  # a late redelivery would still count as a duplicate
     accepted = rows_inserted(vm.url, kind) - rows0
     stored = count_fleet_samples(vm, fleet, target)
     elapsed = ended - began
+    cpu = sum(cpu_by_role.values())
     return {
         "events": events,
         "seconds": elapsed,
         "events_per_s": events / elapsed,
         "cpu_s": cpu,
         "cpu_us_per_event": cpu / events * 1e6,
+        "cpu_us_per_event_by_process": {r: s / events * 1e6 for r, s in cpu_by_role.items()},
         "samples_expected": target,
         "samples_stored": stored,
         "lost": target - stored,
@@ -207,7 +209,7 @@ def _start_satmon(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    pids = [process.pid] + ([writer_pid] if writer_pid else [])
+    pids = {"dispatcher": process.pid, **({"writer": writer_pid} if writer_pid else {})}
     return Consumer([process], pids, log)
 
 
@@ -243,7 +245,7 @@ def _start_telegraf(
     )
     log = folder / f"{group}.log"
     process = telegraf.start(binary, path, log)
-    return Consumer([process], [process.pid], log)
+    return Consumer([process], {"telegraf": process.pid}, log)
 
 
 def _wait_stable(settings: Settings, group: str, consumer: Consumer, timeout: float = 60) -> float:
@@ -269,8 +271,8 @@ def _check_alive(consumer: Consumer) -> None:
             raise RuntimeError(f"consumer exited with {process.returncode}:\n{tail}")
 
 
-def _cpu(consumer: Consumer) -> float:
-    return sum(proc_cpu(pid) or 0.0 for pid in consumer.pids)
+def _cpu(consumer: Consumer) -> dict[str, float]:
+    return {role: proc_cpu(pid) or 0.0 for role, pid in consumer.pids.items()}
 
 
 def _summary(runs: Sequence[dict[str, Any]], arm: str) -> dict[str, Any]:

@@ -43,14 +43,20 @@ def run_latency(
 
     ensure_topics(make_admin(settings), [sub.topics[0]], partitions=3)
     stored: list[tuple[int, float]] = []  # (produce time, delay), both ms
+    stages: list[tuple[int, float, float, float]] = []  # produce time, 3 waits (ms)
     lock = threading.Lock()
 
-    def on_delivered(envs: Sequence[Any], at: float) -> None:
-        at_ms = at * 1000
+    def on_delivered(envs: Sequence[Any], sent_at: float, done_at: float) -> None:
+        sent_ms, done_ms = sent_at * 1000, done_at * 1000
         with lock:
-            stored.extend(
-                (env.timestamp_ms, at_ms - env.timestamp_ms) for env in envs if env.timestamp_ms
-            )
+            for env in envs:
+                created = env.timestamp_ms
+                if created:
+                    fetched = env.fetched_at * 1000
+                    stored.append((created, done_ms - created))
+                    stages.append(
+                        (created, fetched - created, sent_ms - fetched, done_ms - sent_ms)
+                    )
 
     dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
     dispatcher.start()
@@ -91,15 +97,23 @@ def run_latency(
         dispatcher.join(30)
     measured_from = min((created for created, _ in stored), default=0) + warmup * 1000
     steady = [delay for created, delay in stored if created >= measured_from]
+    waits = [s[1:] for s in stages if s[0] >= measured_from]
     return {
         "rate": rate,
         "seconds": seconds,
         "sent": int(rate * (warmup + seconds)),
         "acknowledged": len(stored),
         "warmup_s": warmup,
-        "stored_ms": _percentiles(steady),
-        "stored_all_ms": _percentiles([delay for _, delay in stored]),
-        "queryable_ms": _percentiles(visible),
+        "stored_ms": percentiles(steady),
+        "stored_all_ms": percentiles([delay for _, delay in stored]),
+        # where the steady-state events waited: CreateTime → the dispatcher's fetch, →
+        # the start of their POST (batch window, in-flight limit), → its 2xx (the writer
+        # and VictoriaMetrics)
+        "stages_ms": {
+            name: percentiles([w[i] for w in waits])
+            for i, name in enumerate(("kafka_to_poll", "poll_to_send", "send_to_2xx"))
+        },
+        "queryable_ms": percentiles(visible),
         "queryable_probes": len(visible),
         "queryable_via": "/api/v1/export (raw samples)",
         "new_series_visible_ms": new_series_ms,
@@ -221,7 +235,7 @@ def _poll_visible(vm: VictoriaMetrics, probe: str, visible: list[float], stop: A
         time.sleep(0.005)
 
 
-def _percentiles(values: Sequence[float]) -> dict[str, float]:
+def percentiles(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {"n": 0, "p50": float("nan"), "p99": float("nan"), "max": float("nan")}
     ordered = sorted(values)

@@ -53,6 +53,28 @@ def report(result: dict[str, Any], path: Path) -> None:
             f"{st['p50']:.1f} / {st['p99']:.1f} ms",
             _mark(st["p99"] <= GOAL_P99_MS, f"p99 ≤ {GOAL_P99_MS:.0f} ms"),
         )
+        stages = lat.get("stages_ms")
+        if stages:
+            table.add_row(
+                "  waits p50 / p99: Kafka→poll, poll→POST, POST→2xx",
+                ", ".join(f"{st_['p50']:.1f} / {st_['p99']:.1f}" for st_ in stages.values())
+                + " ms",
+                "",
+            )
+        floor = result.get("floor")
+        if floor:
+            fl = floor["stored_ms"]
+            table.add_row(
+                "  minimal Kafka→VM loop (the floor) p50 / p99",
+                f"{fl['p50']:.1f} / {fl['p99']:.1f} ms",
+                "",
+            )
+            for name in ("p50", "p99"):
+                ratio = ratios.get(f"{name}_vs_floor")
+                if ratio is not None:
+                    table.add_row(
+                        f"  satmon / floor, {name}", f"{ratio:.2f}×", _mark(ratio <= 2.0, "≤ 2×")
+                    )
         slow = lat.get("slow_seconds")
         if slow is not None:
             text = f"{len(slow)} of {lat['seconds']:.0f}"

@@ -24,8 +24,9 @@ from satmon.eventing.sender import Abandoned, Sender, Verdict
 from satmon.eventing.topology import Subscription
 
 log = logging.getLogger(__name__)
-DeliveredHook = Callable[[Sequence[Envelope], float], None]
-"""Called with the delivered events and the time (epoch s) their 2xx arrived."""
+DeliveredHook = Callable[[Sequence[Envelope], float, float], None]
+"""Called with the delivered events, when their request started and when its 2xx
+arrived (epoch s); with each event's ``fetched_at`` that splits where it waited."""
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Outcomes:
         """Deliver or dead-letter every event of ``unit``; raises Abandoned when stopping."""
         poison = [e for e in unit if e.error is not None]
         good = [e for e in unit if e.error is None] if poison else unit
+        sent_at = time.time()
         verdict = self.sender.send(good) if good else Verdict()
         done_at = time.time()
         dead = verdict.dead + [
@@ -81,7 +83,7 @@ class Outcomes:
             self.stats.attempts += verdict.attempts
             self.stats.retries += verdict.retries
         if verdict.delivered and self.on_delivered is not None:
-            self.on_delivered(verdict.delivered, done_at)
+            self.on_delivered(verdict.delivered, sent_at, done_at)
         if verdict.delivered and self.duplicate_rate > 0:
             self._send_duplicates(verdict.delivered)
 

@@ -138,6 +138,7 @@ class SubscriptionRunner:
         """Decode and filter a fetch, grouped by partition (records of one partition
         arrive in offset order), then queue it and start the units it allows."""
         fetched: dict[PartitionKey, tuple[list[Envelope], int]] = {}
+        fetched_at = time.time()
         accept = self.sub.accept
         received = filtered = 0
         for message in messages:
@@ -145,7 +146,7 @@ class SubscriptionRunner:
             if error is not None:
                 self._consumer_error(error)
                 continue
-            env = decode_message(message)
+            env = decode_message(message, fetched_at)
             received += 1
             key = (env.topic, env.partition)
             group = fetched.get(key)
