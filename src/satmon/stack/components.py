@@ -146,6 +146,27 @@ def _simulator(settings: Settings) -> ProcessSpec:
     )
 
 
+def _api(settings: Settings) -> ProcessSpec:
+    """The operation API (``python -m satmon.api``: FastAPI under uvicorn)."""
+    return ProcessSpec(
+        name="api",
+        kind="app",
+        argv=[sys.executable, "-m", "satmon.api", *_api_address(settings)],
+        ports=[settings.api_port],
+        cwd=settings.repo_root,
+        healthy=lambda: _api_ready(settings),
+        start_timeout_s=30,
+    )
+
+
+def _api_address(settings: Settings) -> list[str]:
+    return ["--host", settings.api_host, "--port", str(settings.api_port)]
+
+
+def _api_ready(settings: Settings) -> bool:
+    return _http_ok(f"http://{settings.api_host}:{settings.api_port}/readyz")
+
+
 def _http_ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2.0).status_code == 200
@@ -188,6 +209,7 @@ COMPONENTS: dict[str, Component] = {
         Component(
             "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
         ),
+        Component("api", "app", _api, _api_ready, stop_timeout_s=10),
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }
