@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from satmon.clients.kafka import ensure_topics, make_admin, make_producer
-from satmon.contract.events import METRIC_PREFIX, METRICS, TYPE_TELEMETRY
+from satmon.clients.vm import ImportLines
+from satmon.contract.events import METRICS, TYPE_TELEMETRY
 from satmon.settings import Settings
 
 
@@ -63,20 +64,11 @@ def kafka_record(sample: dict[str, Any], event_id: str | None = None) -> tuple[b
 
 
 def import_lines(samples: Sequence[dict[str, Any]]) -> bytes:
-    """Series-grouped JSON lines for /api/v1/import (the writer's format)."""
-    by_sat: dict[str, list[dict[str, Any]]] = {}
+    """Series-grouped JSON lines for /api/v1/import, as the telemetry-writer builds them."""
+    lines = ImportLines()
     for s in samples:
-        by_sat.setdefault(s["satellite_id"], []).append(s)
-    lines = []
-    for sat, group in by_sat.items():
-        stamps = json.dumps([_ms(s["timestamp"]) for s in group])
-        for metric in METRICS:
-            values = json.dumps([float(s[metric]) for s in group])
-            lines.append(
-                f'{{"metric":{{"__name__":"{METRIC_PREFIX}{metric}","satellite_id":"{sat}"}},'
-                f'"values":{values},"timestamps":{stamps}}}\n'
-            )
-    return "".join(lines).encode()
+        lines.add(s["satellite_id"], _ms(s["timestamp"]), tuple(float(s[m]) for m in METRICS))
+    return lines.body()
 
 
 def preload(settings: Settings, topic: str, samples: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.pipeline.data import Fleet, iso_time, kafka_record
 from satmon.clients.kafka import ensure_topics, make_admin, make_producer
-from satmon.clients.vm import VictoriaMetrics
-from satmon.contract.events import METRIC_PREFIX
-from satmon.eventing.bench_data import Fleet, iso_time, kafka_record
+from satmon.clients.vm import ImportLines, VictoriaMetrics
+from satmon.contract.events import METRIC_PREFIX, METRICS
 from satmon.eventing.dispatcher import Dispatcher
-from satmon.eventing.manifests import Subscription
+from satmon.eventing.topology import Subscription
 from satmon.settings import Settings, get_settings
 
 
@@ -43,14 +43,20 @@ def run_latency(
 
     ensure_topics(make_admin(settings), [sub.topics[0]], partitions=3)
     stored: list[tuple[int, float]] = []  # (produce time, delay), both ms
+    stages: list[tuple[int, float, float, float]] = []  # produce time, 3 waits (ms)
     lock = threading.Lock()
 
-    def on_delivered(envs: Sequence[Any], at: float) -> None:
-        at_ms = at * 1000
+    def on_delivered(envs: Sequence[Any], sent_at: float, done_at: float) -> None:
+        sent_ms, done_ms = sent_at * 1000, done_at * 1000
         with lock:
-            stored.extend(
-                (env.timestamp_ms, at_ms - env.timestamp_ms) for env in envs if env.timestamp_ms
-            )
+            for env in envs:
+                created = env.timestamp_ms
+                if created:
+                    fetched = env.fetched_at * 1000
+                    stored.append((created, done_ms - created))
+                    stages.append(
+                        (created, fetched - created, sent_ms - fetched, done_ms - sent_ms)
+                    )
 
     dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
     dispatcher.start()
@@ -91,15 +97,23 @@ def run_latency(
         dispatcher.join(30)
     measured_from = min((created for created, _ in stored), default=0) + warmup * 1000
     steady = [delay for created, delay in stored if created >= measured_from]
+    waits = [s[1:] for s in stages if s[0] >= measured_from]
     return {
         "rate": rate,
         "seconds": seconds,
         "sent": int(rate * (warmup + seconds)),
         "acknowledged": len(stored),
         "warmup_s": warmup,
-        "stored_ms": _percentiles(steady),
-        "stored_all_ms": _percentiles([delay for _, delay in stored]),
-        "queryable_ms": _percentiles(visible),
+        "stored_ms": percentiles(steady),
+        "stored_all_ms": percentiles([delay for _, delay in stored]),
+        # where the steady-state events waited: CreateTime → the dispatcher's fetch, →
+        # the start of their POST (batch window, in-flight limit), → its 2xx (the writer
+        # and VictoriaMetrics)
+        "stages_ms": {
+            name: percentiles([w[i] for w in waits])
+            for i, name in enumerate(("kafka_to_poll", "poll_to_send", "send_to_2xx"))
+        },
+        "queryable_ms": percentiles(visible),
         "queryable_probes": len(visible),
         "queryable_via": "/api/v1/export (raw samples)",
         "new_series_visible_ms": new_series_ms,
@@ -181,12 +195,10 @@ def _warm_series(vm: VictoriaMetrics, probe: str, timeout: float = 60.0) -> floa
     """
     ts = int(time.time() * 1000) - 60_000
     selector = f'{METRIC_PREFIX}temperature{{satellite_id="{probe}"}}'
-    line = (
-        f'{{"metric":{{"__name__":"{METRIC_PREFIX}temperature","satellite_id":"{probe}"}},'
-        f'"values":[0.0],"timestamps":[{ts}]}}\n'
-    )
+    lines = ImportLines()
+    lines.add(probe, ts, (0.0,) * len(METRICS))
     started = time.time()
-    vm.import_lines(line.encode())
+    vm.import_lines(lines.body())
     while time.time() - started < timeout:
         if vm.export(selector, start=ts / 1000 - 1):
             return (time.time() - started) * 1000
@@ -223,7 +235,7 @@ def _poll_visible(vm: VictoriaMetrics, probe: str, visible: list[float], stop: A
         time.sleep(0.005)
 
 
-def _percentiles(values: Sequence[float]) -> dict[str, float]:
+def percentiles(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {"n": 0, "p50": float("nan"), "p99": float("nan"), "max": float("nan")}
     ordered = sorted(values)

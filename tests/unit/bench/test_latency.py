@@ -1,6 +1,6 @@
 """The latency run's per-second breakdown of slow events (pure logic)."""
 
-from satmon.eventing.bench_latency import minute_offsets, slow_seconds
+from bench.pipeline.latency import minute_offsets, slow_seconds
 
 
 def test_slow_seconds_groups_by_produce_second_from_the_start():
