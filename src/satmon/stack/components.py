@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -77,10 +76,9 @@ in the forecasting dispatcher, at lower CPU priority."""
 def _function_component(fn: FunctionDeployable) -> Component:
     def build(settings: Settings) -> ProcessSpec:
         source = settings.repo_root / "functions" / fn.name / "main.py"
-        if fn.signature == "http":  # plain functions-framework: the function answers itself
-            argv = [str(Path(sys.executable).parent / "functions-framework")]
-        else:  # functions-framework plus CloudEvents batched mode
-            argv = [sys.executable, "-m", "satmon.fnhost"]
+        # functions-framework's app on satmon's server (problem+json for every error);
+        # an http function answers itself, a cloudevent one gets batched mode too
+        argv = [sys.executable, "-m", "satmon.fnhost"]
         argv += [
             "--source", str(source), "--target", fn.target, "--signature-type", fn.signature,
             "--host", "127.0.0.1", "--port", str(fn.port),
