@@ -22,7 +22,7 @@ from satmon.contract.events import (
     EventError,
 )
 from satmon.contract.forecast import parse_outcome, parse_request
-from satmon.contract.rejections import Rejected
+from satmon.contract.rejections import Rejected, parse_each
 from satmon.store.results import upsert_rows
 
 STATUS_BY_TYPE = {
@@ -106,13 +106,7 @@ def dead_letter_reason(event: CloudEvent) -> str | None:
 
 def store_events(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected]:
     """Upsert every valid event in one transaction; return the invalid ones."""
-    rows: list[tuple[Any, ...]] = []
-    rejected: list[Rejected] = []
-    for position, event in enumerate(events):
-        try:
-            rows.append(row_from_event(event))
-        except EventError as exc:
-            rejected.append(Rejected(position, str(exc), exc.field))
+    rows, rejected = parse_each(events, row_from_event)
     if rows:
         upsert_rows(pool, rows)
     return rejected

@@ -38,12 +38,12 @@ from satmon.contract.http import (
     rejection,
     valid_time,
 )
-from satmon.contract.rejections import Rejected
+from satmon.contract.rejections import Rejected, parse_each
 
-# ``satmon.clients.vm`` is imported with the function (before gunicorn forks its workers), not on
-# the first batch: it pulls in httpx, about a second of CPU on a busy host, which the first
-# events of every worker used to wait for (event → stored p99). Importing connects nothing;
-# the client itself is still created on first use (``pipeline.clients``).
+# ``satmon.clients.vm`` is imported with the function (before gunicorn forks its workers), not
+# on the first batch: it pulls in httpx, about a second of CPU on a busy host, which the first
+# events of every worker would otherwise wait for. Importing connects nothing; the client
+# itself is created on first use (``satmon.fnhost.clients``).
 PRELOADED = (VictoriaMetrics,)
 
 
@@ -76,13 +76,7 @@ def write_events(sink: TelemetrySink, events: Sequence[CloudEvent]) -> list[Reje
     A TransientError from the sink propagates: nothing of the batch is acknowledged and
     the whole batch is redelivered (rewriting the good samples is harmless).
     """
-    samples: list[Telemetry] = []
-    rejected: list[Rejected] = []
-    for position, event in enumerate(events):
-        try:
-            samples.append(telemetry_from_event(event))
-        except EventError as exc:
-            rejected.append(Rejected(position, str(exc), exc.field))
+    samples, rejected = parse_each(events, telemetry_from_event)
     if samples:
         write_samples(sink, samples)
     return rejected

@@ -69,24 +69,14 @@ def prepare_database(settings: Settings, data_dir: Path) -> None:
     """Create the satmon role and database if missing, then run migrations."""
     admin = _admin_conninfo(data_dir, settings.pg_port)
     with psycopg.connect(admin, autocommit=True) as conn:
-        if (
-            conn.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.pg_user,)
-            ).fetchone()
-            is None
-        ):
+        if not _exists(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", settings.pg_user):
             conn.execute(
                 psycopg.sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}").format(
                     psycopg.sql.Identifier(settings.pg_user),
                     psycopg.sql.Literal(settings.pg_password),
                 )
             )
-        if (
-            conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (settings.pg_database,)
-            ).fetchone()
-            is None
-        ):
+        if not _exists(conn, "SELECT 1 FROM pg_database WHERE datname = %s", settings.pg_database):
             conn.execute(
                 psycopg.sql.SQL("CREATE DATABASE {} OWNER {}").format(
                     psycopg.sql.Identifier(settings.pg_database),
@@ -95,6 +85,10 @@ def prepare_database(settings: Settings, data_dir: Path) -> None:
             )
     with psycopg.connect(settings.pg_dsn) as conn:
         migrate(conn)
+
+
+def _exists(conn: psycopg.Connection, query: str, name: str) -> bool:
+    return conn.execute(query, (name,)).fetchone() is not None
 
 
 def drop_data(settings: Settings) -> None:
