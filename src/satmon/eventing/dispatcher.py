@@ -42,6 +42,7 @@ from satmon.clients.kafka import make_consumer, make_producer
 from satmon.contract.events import dlq_topic
 from satmon.errors import TransientError
 from satmon.eventing.dlq import DeadLetterWriter, Failure
+from satmon.eventing.invalid_records import wrap_invalid_record
 from satmon.eventing.manifests import Subscription
 from satmon.eventing.pacing import Pacer
 from satmon.eventing.records import Envelope, decode_message
@@ -398,6 +399,8 @@ class SubscriptionRunner:
             self._in_flight -= 1
 
     def _deliver(self, unit: list[Envelope]) -> None:
+        if self.sub.wrap_invalid:  # Knative's KafkaSource: non-CloudEvents delivered wrapped
+            unit = [e if e.error is None else self._wrap(e) for e in unit]
         poison = [e for e in unit if e.error is not None]
         good = [e for e in unit if e.error is None]
         verdict = Verdict()
@@ -426,6 +429,9 @@ class SubscriptionRunner:
             self.on_delivered(verdict.delivered, done_at)
         if verdict.delivered and self.duplicate_rate > 0:
             self._send_duplicates(verdict.delivered)
+
+    def _wrap(self, env: Envelope) -> Envelope:
+        return wrap_invalid_record(env, self.sub.name, self.sub.namespace)
 
     def _dead_letter(self, dead: list[tuple[Envelope, Failure]]) -> None:
         by_topic: dict[str, list[tuple[Envelope, Failure]]] = {}

@@ -67,6 +67,9 @@ FUNCTIONS = (
     FunctionDeployable("telemetry-writer", "write_telemetry", "cloudevent", 8082, workers=2),
     FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083, nice=FORECASTING_NICE),
     FunctionDeployable("result-store", "store_result", "cloudevent", 8084, nice=FORECASTING_NICE),
+    FunctionDeployable(
+        "dead-letter-store", "store_dead_letter", "cloudevent", 8086, nice=FORECASTING_NICE
+    ),
 )
 INGESTION_SUBSCRIPTIONS = ("telemetry-writer",)
 """Subscriptions of the ingestion dispatcher; every other one (and the PingSources) runs

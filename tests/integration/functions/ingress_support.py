@@ -1,4 +1,4 @@
-"""The ingress as a real server (satmon host over gunicorn) and the exact bytes a client sends.
+"""Functions as real servers (satmon host over gunicorn) and the exact bytes a client sends.
 
 ``send`` writes a request byte for byte, the way the Go CloudEvents SDK's HTTP client
 does (canonical header names, raw header values, ``Content-Length``), so that what the
@@ -53,13 +53,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def ingress_server(env: Mapping[str, str] | None = None) -> Iterator[int]:
-    """Serve functions/ingress from this checkout on a free port; yields the port."""
+def function_server(
+    name: str, target: str, signature: str = "cloudevent", env: Mapping[str, str] | None = None
+) -> Iterator[int]:
+    """Serve functions/<name> from this checkout (satmon host, gunicorn) on a free port."""
     port = free_port()
     argv = [
         sys.executable, "-m", "satmon.fnhost",
-        "--source", str(REPO_ROOT / "functions" / "ingress" / "main.py"),
-        "--target", "ingest_cloudevent", "--signature-type", "http", "--port", str(port),
+        "--source", str(REPO_ROOT / "functions" / name / "main.py"),
+        "--target", target, "--signature-type", signature, "--port", str(port),
     ]  # fmt: skip
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
@@ -73,6 +75,11 @@ def ingress_server(env: Mapping[str, str] | None = None) -> Iterator[int]:
             proc.wait(15)
 
 
+def ingress_server(env: Mapping[str, str] | None = None) -> Any:
+    """The ingress function on a free port; yields the port."""
+    return function_server("ingress", "ingest_cloudevent", "http", env)
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Any) -> None:
     deadline = time.monotonic() + 30
     while True:
@@ -83,7 +90,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen, log: Any) -> None:
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 out = log.read().decode(errors="replace")
-                raise RuntimeError(f"ingress did not start: {out[-2000:]}") from None
+                raise RuntimeError(f"{proc.args[4]} did not start: {out[-2000:]}") from None
             time.sleep(0.1)
 
 
