@@ -41,6 +41,7 @@ class FunctionServer(gunicorn.app.base.BaseApplication):
             "limit_request_line": 0,
             "limit_request_field_size": HEADER_FIELD_MAX_BYTES,
             "worker_class": f"{__name__}.ProblemWorker",
+            "pre_request": refuse_repeated_attributes,
             **options,
         }
         super().__init__()
@@ -51,6 +52,31 @@ class FunctionServer(gunicorn.app.base.BaseApplication):
 
     def load(self) -> Any:
         return self.app
+
+
+class RepeatedAttribute(parse_errors.ParseException):
+    """A ``ce-*`` header sent twice: WSGI would hand it over joined by a comma."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__(header)
+        self.header = header
+
+    def __str__(self) -> str:
+        return f"header {self.header} is sent more than once"
+
+
+def refuse_repeated_attributes(_worker: Any, req: Any) -> None:
+    """gunicorn's ``pre_request`` hook: a CloudEvents attribute header sent twice is a 400.
+
+    Past this point the two values are one (``a,b``), which for ``ce-id`` or
+    ``ce-source`` is a valid, different value: the event would be taken for another.
+    """
+    seen: set[str] = set()
+    for name, _value in req.headers:
+        if name.startswith("CE-"):
+            if name in seen:
+                raise RepeatedAttribute(name.lower())
+            seen.add(name)
 
 
 class ProblemWorker(ThreadWorker):
@@ -84,6 +110,8 @@ def parse_failure(exc: BaseException) -> tuple[int, str]:
             f"a request header is over {HEADER_FIELD_MAX_BYTES:,} bytes, or there are too many "
             f"({exc}); send large attributes in structured mode (in the body) instead"
         )
+    if isinstance(exc, RepeatedAttribute):
+        return 400, f"{exc}; a CloudEvents attribute has one value: send it once"
     if isinstance(exc, parse_errors.UnsupportedTransferCoding):
         return 501, f"unsupported transfer coding: {exc}"
     if isinstance(exc, parse_errors.InvalidHeader | parse_errors.InvalidHeaderName):

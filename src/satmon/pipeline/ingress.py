@@ -37,12 +37,14 @@ from satmon.contract.events import (
 from satmon.contract.forecast import check_model, parse_request
 from satmon.contract.http import (
     MODE_BATCH,
+    MODE_BINARY,
     HttpProblem,
     Response,
     check_text,
     decode_request,
     is_json_media,
     problem_response,
+    refuse_duplicate_members,
     retry_later,
     webhook_handshake,
 )
@@ -126,6 +128,8 @@ class Ingress:
     def _accept(self, headers: Mapping[str, str], body: bytes, limit: RecordLimit) -> Response:
         try:
             decoded = decode_request(dict(headers), body, accept_batch=self.settings.accept_batch)
+            if decoded.mode != MODE_BINARY or is_json_media(_header(headers, "content-type")):
+                refuse_duplicate_members(body)
             batch = decoded.mode == MODE_BATCH
             if len(decoded.events) > self.settings.max_batch:
                 raise HttpProblem(413, f"batch over {self.settings.max_batch} events", "body")

@@ -215,6 +215,7 @@ def test_header_values_that_are_not_utf8_text_are_400(port: int, value: bytes, s
         (b"POST / HTTP/1.1\r\nHost: x\r\nCe-Comment: \x01\r\nContent-Length: 0\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", 401),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nCe-Id: a\r\nCe-Id: b\r\nContent-Length: 0\r\n\r\n", 400),
     ],
 )
 def test_every_error_is_problem_json(port: int, request_bytes: bytes, status: int) -> None:

@@ -38,3 +38,17 @@ def test_a_body_is_read_up_to_its_limit_only():
     with app.test_request_context("/", method="POST", input_stream=stream, headers=chunked) as ctx:
         ctx.request.environ["wsgi.input_terminated"] = True
         assert read_body(flask.request, 10) is None
+
+
+def test_a_cloudevents_header_sent_twice_is_refused_before_wsgi_joins_it():
+    from types import SimpleNamespace
+
+    from satmon.fnhost.server import RepeatedAttribute, refuse_repeated_attributes
+
+    once = SimpleNamespace(headers=[("CE-ID", "a"), ("ACCEPT", "x"), ("ACCEPT", "y")])
+    refuse_repeated_attributes(None, once)  # other headers may repeat
+    twice = SimpleNamespace(headers=[("CE-ID", "a"), ("CE-SOURCE", "/s"), ("CE-ID", "b")])
+    with pytest.raises(RepeatedAttribute) as caught:
+        refuse_repeated_attributes(None, twice)
+    status, detail = parse_failure(caught.value)
+    assert status == 400 and "ce-id is sent more than once" in detail

@@ -298,3 +298,29 @@ def test_webhook_origins_come_from_the_environment(monkeypatch):
     assert IngressSettings().webhook_allowed_origins == ["a.example.com", "b.example.com"]
     monkeypatch.setenv("SATMON_INGRESS_WEBHOOK_ALLOWED_ORIGINS", '["*"]')
     assert IngressSettings().webhook_allowed_origins == ["*"]
+
+
+def test_a_member_named_twice_is_a_400_naming_it(ingress, producer):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/cloudevents+json"}
+    body = json.dumps(structured_event("d-1"))[:-1] + ', "id": "d-2"}'
+    status, problem, _ = post(ingress, headers, body.encode())
+    assert (status, problem["field"]) == (400, "id")
+    assert "appears twice" in problem["detail"]
+    data = json.dumps(TELEMETRY)[:-1] + ', "battery": "full"}'
+    status, problem, _ = post(ingress, binary_headers(), data.encode())
+    assert (status, problem["field"]) == (400, "battery")
+    assert producer.records == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"temperature": -300.0}, "data.temperature"),
+        ({"velocity": 12.5}, "data.velocity"),
+        ({"battery": True}, "data.battery"),
+        ({"altitude": "420"}, "data.altitude"),
+    ],
+)
+def test_impossible_values_and_numbers_in_disguise_are_400(ingress, change, field):
+    status, problem, _ = post(ingress, binary_headers(), json.dumps(TELEMETRY | change).encode())
+    assert (status, problem["field"]) == (400, field)

@@ -24,6 +24,7 @@ from satmon.contract.http.binding import (
     is_json_media,
     load_json,
     media_type,
+    refuse_duplicate_members,
     rejection,
     valid_time,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "origin_allowed",
     "problem",
     "problem_response",
+    "refuse_duplicate_members",
     "rejection",
     "request_id_from",
     "retry_later",

@@ -234,3 +234,27 @@ _load_json = load_json
 
 def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
     return CloudEvent(attributes, data)
+
+
+def refuse_duplicate_members(body: bytes) -> None:
+    """HttpProblem 400 when a JSON object in ``body`` names a member twice.
+
+    JSON parsers keep the last of ``{"id": "a", "id": "b"}`` without a word; for an
+    event that is an ambiguity the sender should hear about. A body that is not JSON
+    is left to the decoder (which says so).
+    """
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in pairs:
+            if name in out:
+                raise HttpProblem(
+                    400, f"{name!r} appears twice in one JSON object; send it once", name
+                )
+            out[name] = value
+        return out
+
+    try:
+        json.loads(body, object_pairs_hook=unique)
+    except (ValueError, UnicodeDecodeError):
+        return
