@@ -81,7 +81,7 @@ def ingress_server(env: Mapping[str, str] | None = None) -> Any:
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Any) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # imports take long on a busy two-core machine
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
