@@ -59,6 +59,8 @@ PHYSICAL_LIMITS: dict[str, tuple[float, float]] = {
     "velocity": (0.0, 11.2),  # a speed, below Earth's escape velocity
     "battery": (0.0, math.inf),  # a voltage across the battery
 }
+SATELLITE_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+"""What a satellite id may hold (1–64 characters): safe in a label matcher and a path."""
 
 
 def all_topics() -> list[str]:
@@ -82,7 +84,7 @@ class Telemetry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    satellite_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    satellite_id: str = Field(min_length=1, max_length=64, pattern=SATELLITE_ID_PATTERN)
     timestamp: datetime
     temperature: float
     altitude: float
