@@ -14,14 +14,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from satmon.api import openapi, problems
+from satmon.api.request_log import RequestIds
 from satmon.api.resources import Resources
-from satmon.api.routes import health, inference
+from satmon.api.routes import health, inference, logs
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (inference.router,)
+ROUTERS = (inference.router, logs.router)
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
+    {"name": "logs", "description": "the components' log records, filtered and paged"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = config
     problems.install(app, config.api_retry_after_s)
+    app.add_middleware(RequestIds)
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

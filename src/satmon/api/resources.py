@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
+from satmon.api.upstream.logs import LogStoreReader
 from satmon.api.upstream.postgres import Database
 from satmon.api.upstream.vm import VictoriaMetricsReader
 from satmon.settings import Settings
@@ -18,6 +19,7 @@ class Resources:
     vm: VictoriaMetricsReader
     publisher: Publisher
     satellites: SatelliteDirectory
+    logs: LogStoreReader
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -28,9 +30,11 @@ class Resources:
         satellites = SatelliteDirectory(
             vm, settings.api_satellite_cache_s, settings.api_satellite_lookback_s
         )
-        return cls(settings, db, vm, Publisher(settings), satellites)
+        logs = LogStoreReader(settings.logs_url, settings.api_dependency_timeout_s)
+        return cls(settings, db, vm, Publisher(settings), satellites, logs)
 
     async def close(self) -> None:
         self.publisher.close()
         await self.vm.close()
+        await self.logs.close()
         self.db.close()

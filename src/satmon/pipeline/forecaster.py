@@ -251,6 +251,7 @@ def run_jobs(
         latency_ms = (time.perf_counter() - t0) * 1000.0
         for row, (job, window) in enumerate(group):
             results.append(_completed(job, window, outputs, row, started, latency_ms))
+            log.debug("forecast completed in %.1f ms", latency_ms, extra=_job_fields(job))
     return results
 
 
@@ -287,8 +288,19 @@ def _completed(
 
 
 def _failed(job: ForecastRequest, started: datetime, reason: str) -> CloudEvent:
+    log.warning("forecast failed: %s", reason, extra=_job_fields(job))
     outcome = _outcome(job, started_at=started, completed_at=datetime.now(UTC), error=reason)
     return _outcome_event(TYPE_FORECAST_FAILED, outcome)
+
+
+def _job_fields(job: ForecastRequest) -> dict[str, Any]:
+    """What a job's log records carry: its id, satellite, metric and model."""
+    return {
+        "job_id": job.job_id,
+        "satellite": job.satellite_id,
+        "metric": job.metric,
+        "model": job.model,
+    }
 
 
 def _outcome(job: ForecastRequest, **fields: Any) -> ForecastOutcome:

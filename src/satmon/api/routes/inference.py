@@ -96,6 +96,10 @@ async def submit(
         event_id=job_id,
     )
     await publisher.publish(TOPIC_REQUESTS, event)
+    log.info(
+        "queued forecast job",
+        extra={"job_id": job_id, "satellite": satellite, "metric": body.metric, "model": model},
+    )
     await _record_queued(db, event)
     response.headers["Location"] = RESULT_PATH.format(job_id)
     fields = {"satellite_id": satellite, "metric": body.metric, "model": model}
