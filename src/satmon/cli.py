@@ -123,6 +123,9 @@ def _register_optional() -> None:
     from satmon.eventing.cli import eventing_app
 
     app.add_typer(eventing_app, name="eventing", help="The local Knative-style dispatcher.")
+    from satmon.fn.cli import fn_app
+
+    app.add_typer(fn_app, name="fn", help="Create, run, invoke, build and deploy one function.")
 
 
 _register_optional()
