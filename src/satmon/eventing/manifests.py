@@ -46,6 +46,9 @@ ANN_BATCH_MAX_WAIT_MS = "satmon.io/batch-max-wait-ms"
 ANN_MAX_IN_FLIGHT = "satmon.io/max-in-flight"
 ANN_MAX_EVENTS_PER_SECOND = "satmon.io/max-events-per-second"
 ANN_INITIAL_OFFSET = "satmon.io/initial-offset"
+ANN_INVALID_RECORDS = "satmon.io/invalid-records"
+"""KafkaSource: ``wrap`` delivers records that are not CloudEvents as Knative does
+(``eventing.invalid_records``); ``dead-letter`` (the default) dead-letters them."""
 ANN_EXTERNAL_TOPIC = "kafka.eventing.knative.dev/external.topic"
 ANN_DELIVERY_ORDER = "kafka.eventing.knative.dev/delivery.order"
 DEFAULT_NAMESPACE = "default"
@@ -157,6 +160,9 @@ def _kafka_source(doc: Mapping[str, Any], resolver: _Resolver) -> Subscription:
     ordering = str(spec.get("ordering", "ordered"))
     if ordering not in ("ordered", "unordered"):
         raise ManifestError(f"{where}: ordering must be ordered or unordered")
+    invalid = ann.get(ANN_INVALID_RECORDS, "dead-letter")
+    if invalid not in ("wrap", "dead-letter"):
+        raise ManifestError(f"{where}: {ANN_INVALID_RECORDS} must be wrap or dead-letter")
     return Subscription(
         name=name,
         kind="KafkaSource",
@@ -167,6 +173,8 @@ def _kafka_source(doc: Mapping[str, Any], resolver: _Resolver) -> Subscription:
         ordered=ordering == "ordered",
         initial_offset=str(spec.get("initialOffset", "earliest")),
         dead_letter_topic=resolver.dead_letter_topic(spec.get("delivery"), where),
+        wrap_invalid=invalid == "wrap",
+        namespace=ns,
         **_batching(ann, where),
     )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from satmon.contract.events import dlq_topic
 from satmon.errors import TransientError
 from satmon.eventing.dlq import DeadLetterWriter, Failure
+from satmon.eventing.invalid_records import wrap_invalid_record
 from satmon.eventing.records import Envelope
 from satmon.eventing.sender import Abandoned, Sender, Verdict
 from satmon.eventing.topology import Subscription
@@ -67,6 +68,8 @@ class Outcomes:
 
     def deliver(self, unit: Sequence[Envelope]) -> None:
         """Deliver or dead-letter every event of ``unit``; raises Abandoned when stopping."""
+        if self.sub.wrap_invalid:  # Knative's KafkaSource: non-CloudEvents delivered wrapped
+            unit = [e if e.error is None else self._wrap(e) for e in unit]
         poison = [e for e in unit if e.error is not None]
         good = [e for e in unit if e.error is None] if poison else unit
         sent_at = time.time()
@@ -86,6 +89,9 @@ class Outcomes:
             self.on_delivered(verdict.delivered, sent_at, done_at)
         if verdict.delivered and self.duplicate_rate > 0:
             self._send_duplicates(verdict.delivered)
+
+    def _wrap(self, env: Envelope) -> Envelope:
+        return wrap_invalid_record(env, self.sub.name, self.sub.namespace)
 
     def _dead_letter(self, dead: list[tuple[Envelope, Failure]]) -> None:
         """Write to each record's dead-letter topic, retrying until Kafka has them all."""

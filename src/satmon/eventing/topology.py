@@ -49,6 +49,8 @@ class Subscription:
     max_events_per_second: float | None = None  # None: as fast as the subscriber answers
     initial_offset: str = "earliest"
     dead_letter_topic: str | None = None  # None: "<record topic>.dlq"
+    wrap_invalid: bool = False  # deliver non-CloudEvent records wrapped (invalid_records)
+    namespace: str = "satmon"
 
     @property
     def batched(self) -> bool:

@@ -148,6 +148,8 @@ def _local_annotations(trigger: Trigger) -> dict[str, str]:
         out["satmon.io/max-in-flight"] = str(trigger.max_in_flight)
     if trigger.max_events_per_second is not None:
         out["satmon.io/max-events-per-second"] = _number(trigger.max_events_per_second)
+    if trigger.invalid_records != "dead-letter":
+        out["satmon.io/invalid-records"] = trigger.invalid_records
     return out
 
 

@@ -139,6 +139,9 @@ class Trigger(_Strict):
     batch: Batch | None = None
     max_in_flight: int | None = Field(None, ge=1)
     max_events_per_second: float | None = Field(None, gt=0, allow_inf_nan=False)
+    invalid_records: Literal["dead-letter", "wrap"] = "dead-letter"
+    """KafkaSource only: ``wrap`` delivers records that are not CloudEvents as Knative's
+    KafkaSource does (``dev.knative.kafka.event``) instead of dead-lettering them."""
 
     @model_validator(mode="after")
     def _one_source(self) -> Trigger:
@@ -150,6 +153,8 @@ class Trigger(_Strict):
             raise ValueError("filters need a broker (a KafkaSource delivers every record)")
         if self.broker is not None and self.consumer_group is not None:
             raise ValueError("consumer_group is for topics (a Trigger's group is derived)")
+        if self.broker is not None and self.invalid_records != "dead-letter":
+            raise ValueError("invalid_records is for topics (a KafkaSource)")
         from satmon.eventing.filters import compile_filters
 
         compile_filters(self.filters)  # FilterError (a ValueError) says where

@@ -2,8 +2,9 @@
 the local process and as the images' command (``python -m satmon.fnspec.serve``, the
 function named by ``SATMON_FUNCTION``, port ``$PORT``).
 
-``cloudevent`` functions run on satmon.fnhost (functions-framework plus CloudEvents
-batched mode); ``http`` functions on plain functions-framework.
+Every function runs on satmon.fnhost: functions-framework's app on gunicorn, with
+problem+json for every error (those of the HTTP server included); ``cloudevent``
+functions get CloudEvents batched mode too, ``http`` functions answer for themselves.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from satmon.fnspec.model import FunctionSpec
 
 def server_argv(spec: FunctionSpec, root: Path, host: str, port: int) -> list[str]:
     """argv serving ``spec`` from the checkout at ``root`` on ``host:port``."""
-    server = "functions_framework" if spec.entry.signature == "http" else "satmon.fnhost"
     return [
-        sys.executable, "-m", server,
+        sys.executable, "-m", "satmon.fnhost",
         "--source", str(root / spec.source), "--target", spec.entry.target,
         "--signature-type", spec.entry.signature, "--host", host, "--port", str(port),
     ]  # fmt: skip

@@ -153,7 +153,13 @@ def test_topology_matches_the_contract() -> None:
         "result-store",
         "result-store-queued",
         "result-store-dead-letters",
+        "dead-letter-store",
     }
+    dls = subs["dead-letter-store"]
+    dlq_topics = {"satellite-telemetry.dlq", "inference.requests.dlq", "inference.results.dlq"}
+    assert set(dls.topics) == dlq_topics
+    assert dls.wrap_invalid and dls.sink.url == "http://127.0.0.1:8086"
+    assert not subs["telemetry-writer"].wrap_invalid
     tw = subs["telemetry-writer"]
     assert tw.topics == ("satellite-telemetry",)
     assert tw.sink.url == "http://127.0.0.1:8082"

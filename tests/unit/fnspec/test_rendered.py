@@ -123,10 +123,9 @@ def test_the_launcher_serves_each_function_as_described() -> None:
         assert argv[argv.index("--target") + 1] == fn.entry.target
         assert argv[argv.index("--port") + 1] == str(fn.local.port)
         assert argv[argv.index("--source") + 1] == str(settings.repo_root / fn.source)
-        server = argv[argv.index("-m") + 1]
-        assert server == (
-            "functions_framework" if fn.entry.signature == "http" else "satmon.fnhost"
-        )
+        # every function on satmon's host: problem+json for every error, the server's too
+        assert argv[argv.index("-m") + 1] == "satmon.fnhost"
+        assert argv[argv.index("--signature-type") + 1] == fn.entry.signature
         assert spec.ports == [fn.local.port] and spec.env["WORKERS"] == str(fn.local.workers)
         assert spec.nice == (FORECASTING_NICE if fn.local.cpu == "low" else 0)
     normal = {t.name for fn in FUNCTIONS if fn.local.cpu == "normal" for t in fn.triggers}

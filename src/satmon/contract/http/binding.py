@@ -1,10 +1,11 @@
-"""CloudEvents over HTTP: decode binary, structured and batched mode; problem+json answers.
+"""CloudEvents over HTTP: decode binary, structured and batched mode.
 
 Mode is chosen by ``Content-Type`` (cloudevents/spec ``http-protocol-binding.md``):
 ``application/cloudevents-batch+json`` → batched, ``application/cloudevents+json`` →
 structured, any other → binary (attributes in ``ce-*`` headers, percent-encoded, body =
-data). Decoding errors raise :class:`HttpProblem` naming the offending field so the
-answer (``application/problem+json``) tells the sender what to fix.
+data; header values as ``headers.attribute_value`` reads them). Decoding errors raise
+:class:`HttpProblem` naming the offending field so the answer
+(``application/problem+json``) tells the sender what to fix.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from cloudevents.http import CloudEvent
+
+from satmon.contract.http.headers import attribute_value
+from satmon.contract.http.problems import HttpProblem
 
 try:  # several times faster than json.loads on a 1,000-event batch
     from orjson import loads as _fast_loads
@@ -32,59 +35,12 @@ MODE_BATCH = "batch"
 
 STRUCTURED_JSON = "application/cloudevents+json"
 BATCH_JSON = "application/cloudevents-batch+json"
-PROBLEM_JSON = "application/problem+json"
 
 REQUIRED = ("id", "source", "specversion", "type")
 _ATTR_NAME = re.compile(r"^[a-z0-9]{1,40}$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _GOOD_NAMES: set[str] = set()
 """Attribute names already checked (names repeat; the check is on the hot path)."""
-_PROBLEM_TITLES = {
-    400: "Bad CloudEvent",
-    401: "Unauthorized",
-    403: "Forbidden",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    429: "Too Many Requests",
-    500: "Internal Error",
-    503: "Service Unavailable",
-}
-
-
-class HttpProblem(Exception):
-    """An HTTP error answer as an RFC 9457 problem: status, detail and the field at fault."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        field: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.field = field
-        self.headers = dict(headers or {})
-
-    def to_response(self) -> tuple[str, int, dict[str, str]]:
-        return problem_response(self.status, self.detail, self.field, self.headers)
-
-
-def problem_response(
-    status: int, detail: str, field: str | None = None, headers: Mapping[str, str] | None = None
-) -> tuple[str, int, dict[str, str]]:
-    """(body, status, headers) of an ``application/problem+json`` answer."""
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _PROBLEM_TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if field:
-        body["field"] = field
-    return json.dumps(body), status, {"Content-Type": PROBLEM_JSON, **(headers or {})}
 
 
 @dataclass
@@ -133,7 +89,7 @@ def decode_binary(headers: Mapping[str, str], body: bytes) -> CloudEvent:
         if not lname.startswith("ce-"):
             continue
         attr = lname[3:]
-        attributes[attr] = percent_decode(value, f"ce-{attr}")
+        attributes[attr] = attribute_value(value, f"ce-{attr}")
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     if content_type:
         attributes["datacontenttype"] = content_type
@@ -213,16 +169,6 @@ def rejection(
     }
 
 
-def percent_decode(value: str, field_name: str) -> str:
-    """Percent-decode a header value (any hex case); invalid UTF-8 is a 400."""
-    if "%" not in value:
-        return value
-    try:
-        return unquote_to_bytes(value).decode("utf-8", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise HttpProblem(400, "header is not valid percent-encoded UTF-8", field_name) from exc
-
-
 def _check_attributes(attributes: Mapping[str, Any], prefix: str) -> None:
     for name in REQUIRED:
         value = attributes.get(name)
@@ -288,3 +234,27 @@ _load_json = load_json
 
 def _event(attributes: dict[str, Any], data: Any) -> CloudEvent:
     return CloudEvent(attributes, data)
+
+
+def refuse_duplicate_members(body: bytes) -> None:
+    """HttpProblem 400 when a JSON object in ``body`` names a member twice.
+
+    JSON parsers keep the last of ``{"id": "a", "id": "b"}`` without a word; for an
+    event that is an ambiguity the sender should hear about. A body that is not JSON
+    is left to the decoder (which says so).
+    """
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in pairs:
+            if name in out:
+                raise HttpProblem(
+                    400, f"{name!r} appears twice in one JSON object; send it once", name
+                )
+            out[name] = value
+        return out
+
+    try:
+        json.loads(body, object_pairs_hook=unique)
+    except (ValueError, UnicodeDecodeError):
+        return
