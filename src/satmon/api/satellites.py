@@ -28,6 +28,8 @@ class SatelliteDirectory:
         self.ttl_s = ttl_s
         self.lookback_s = lookback_s
         self._ids: frozenset[str] = frozenset()
+        self.first_seen: dict[str, float] = {}
+        """Each satellite's first sample (s), kept once known: it never moves."""
         self._fetched = float("-inf")
         self._lock = asyncio.Lock()
 
