@@ -77,3 +77,43 @@ def closed_port() -> int:
 def _recent(vm: VictoriaMetrics, sat: str, seconds: float) -> list[int]:
     series = vm.export(metric_selector("temperature", sat), start=time.time() - seconds)
     return series[0].timestamps if series else []
+
+
+HISTORY_RUNS = ((0, 40), (50, 30))
+"""(start minute, minutes) of the two simulator runs of ``history``: a hole of 10 minutes."""
+
+
+@pytest.fixture(scope="session")
+def history(vm: VictoriaMetrics, kafka_bootstrap: str) -> dict[str, Any]:
+    """80 minutes of SAT-001…003 a month ago with a 10-minute hole, sent by the simulator
+    (seed 0) through the pipeline; the day-aligned start keeps reruns identical. Returns
+    the start and, per satellite, what the simulator generated (the truth to compare)."""
+    from datetime import UTC, datetime, timedelta
+
+    from satmon.simulator.generator import generate
+
+    day = 86_400
+    start = datetime.fromtimestamp((int(time.time()) - 30 * day) // day * day, UTC)
+    truth: dict[str, dict[str, list[Any]]] = {s: {"t": [], "samples": []} for s in SIMULATED}
+    for offset_min, minutes in HISTORY_RUNS:
+        first = start + timedelta(minutes=offset_min)
+        simulate(["--satellites", "3", "--start", first.isoformat(), "--backfill", f"{minutes}m"])
+        for sample in generate(3, 1.0, first, minutes * 60.0):
+            truth[sample.satellite_id]["t"].append(sample.timestamp_ms)
+            truth[sample.satellite_id]["samples"].append(sample)
+    end = start + timedelta(minutes=80)
+    for sat in SIMULATED:
+        expected = len(truth[sat]["t"])
+        wait_for(
+            lambda sat=sat, expected=expected: _count(vm, sat, start, end) == expected,
+            60,
+            f"{sat}: {expected} samples of the history in VictoriaMetrics",
+        )
+    return {"start": start, "end": end, "truth": truth}
+
+
+def _count(vm: VictoriaMetrics, sat: str, start: Any, end: Any) -> int:
+    series = vm.export(
+        metric_selector("temperature", sat), start=start.timestamp(), end=end.timestamp() - 0.001
+    )
+    return len(series[0].timestamps) if series else 0
