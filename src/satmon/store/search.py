@@ -24,7 +24,7 @@ _MATCHES = (
 SEARCH = (
     "SELECT d.source, d.ref, d.kind, d.title, d.satellite_id, d.happened_at,"
     " ts_rank_cd(d.document, q.query) AS rank,"
-    " ts_headline('english', d.body, q.query,"
+    " ts_headline('english', d.title || '. ' || d.body, q.query,"
     f" 'StartSel={MARK_START}, StopSel={MARK_STOP}, MaxFragments=2, MaxWords=24, MinWords=8')"
     + _MATCHES
     + " ORDER BY rank DESC, d.happened_at DESC, d.source, d.ref"
