@@ -15,8 +15,8 @@ from satmon.contract.events import SATELLITE_ID_PATTERN
 from satmon.store.search import MARK_START, MARK_STOP, search
 
 router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(read_access)])
-QUERY_PATTERN = r'^[\w\s\-.:/"*@+,]+$'
-"""Search words: letters, digits, spaces and - _ . : / " * @ + , (web-search syntax:
+QUERY_PATTERN = r'^[\w\s\-.:"*@+,]+$'
+"""Search words: letters, digits, spaces and - _ . : " * @ + , (web-search syntax:
 "a phrase", -excluded, or); nothing else is ever needed to find a word."""
 LINKS = {"inference_results": "/api/v1/inference/result/{}"}
 
