@@ -43,6 +43,7 @@ test: install lint    ## lint, then every test against the real servers (started
 bench: install
 	$(BIN)/satmon up --detach --without simulator
 	$(BIN)/satmon bench
+	$(BIN)/python bench/api_bench.py
 
 clean: down
 	rm -rf .satmon
