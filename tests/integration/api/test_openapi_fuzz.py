@@ -47,6 +47,7 @@ CHECKS = [
 ]
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("mode", list(schemathesis.GenerationMode), ids=lambda m: m.value)
 def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(
     served: str, token_headers: dict[str, str], recent_telemetry: list[str], mode: Any
