@@ -141,21 +141,16 @@ def _range_params(
 JOB_FILTERS = ("satellite_id", "metric", "model", "status", "trigger")
 JOB_SORTS = ("requested_at", "updated_at")
 """Keyset-paged orders of ``list_jobs``: NOT NULL columns, ties broken by job id."""
-JOB_SUMMARY = (
-    "job_id",
-    "satellite_id",
-    "metric",
-    "model",
-    "status",
-    "trigger",
-    "requested_at",
-    "started_at",
-    "completed_at",
-    "anomaly_score",
-    "error",
-    "latency_ms",
-    "updated_at",
-)
+_SERIES_COLUMNS = {
+    "input_window",
+    "input_timestamps",
+    "predictions",
+    "prediction_timestamps",
+    "lower_bound",
+    "upper_bound",
+}
+JOB_SUMMARY = (*(c for c in COLUMNS if c not in _SERIES_COLUMNS), "updated_at")
+"""A job without its series: what a listing shows."""
 
 
 def list_jobs(
