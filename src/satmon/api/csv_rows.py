@@ -71,7 +71,7 @@ def rows_text(chunk: Chunk, metrics: Sequence[str]) -> str:
     first = columns[0][0]
     if all(stamps == first for stamps, _ in columns):  # the usual case: written together
         times = first
-        cells = [[repr(v) for v in values] for _, values in columns]
+        cells = [list(map(repr, values)) for _, values in columns]
     else:
         times = sorted(set().union(*(stamps for stamps, _ in columns)))
         cells = []
