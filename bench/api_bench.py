@@ -1,6 +1,6 @@
 """Operation API benchmark: one command, its own table, baselines measured in the same run.
 
-    python bench/api_bench.py [--api http://127.0.0.1:8000] [--rounds 40]
+    python -m bench api [--api http://127.0.0.1:8000] [--rounds 40]   (also in `make bench`)
 
 On the running stack (``satmon up``), while telemetry flows at 1,000 events/s (the bench
 sends it: SAT-001…003 at 1 Hz and LOAD-001…010 at 99.7 Hz):
