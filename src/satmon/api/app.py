@@ -16,13 +16,26 @@ from fastapi import FastAPI
 from satmon.api import openapi, problems
 from satmon.api.request_log import RequestIds
 from satmon.api.resources import Resources
-from satmon.api.routes import health, inference, logs
+from satmon.api.routes import export, health, inference, logs, query, search, stream, trends
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (inference.router, logs.router)
+ROUTERS = (
+    inference.router,
+    trends.router,
+    query.router,
+    search.router,
+    export.router,
+    stream.router,
+    logs.router,
+)
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
+    {"name": "trends", "description": "raw samples and buckets, forecasts, raw vs forecast"},
+    {"name": "query", "description": "jobs, filtered and paged; their statistics"},
+    {"name": "search", "description": "full-text search over forecasts and failures"},
+    {"name": "export", "description": "a range as CSV"},
+    {"name": "stream", "description": "live telemetry as server-sent events"},
     {"name": "logs", "description": "the components' log records, filtered and paged"},
     {"name": "health", "description": "liveness and readiness"},
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from satmon.api.feed import TelemetryFeed
+from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
 from satmon.api.upstream.logs import LogStoreReader
@@ -19,6 +21,8 @@ class Resources:
     vm: VictoriaMetricsReader
     publisher: Publisher
     satellites: SatelliteDirectory
+    feed: TelemetryFeed
+    queued: QueuedRows
     logs: LogStoreReader
 
     @classmethod
@@ -30,10 +34,12 @@ class Resources:
         satellites = SatelliteDirectory(
             vm, settings.api_satellite_cache_s, settings.api_satellite_lookback_s
         )
+        feed = TelemetryFeed(settings)
         logs = LogStoreReader(settings.logs_url, settings.api_dependency_timeout_s)
-        return cls(settings, db, vm, Publisher(settings), satellites, logs)
+        return cls(settings, db, vm, Publisher(settings), satellites, feed, QueuedRows(db), logs)
 
     async def close(self) -> None:
+        self.feed.close()
         self.publisher.close()
         await self.vm.close()
         await self.logs.close()
