@@ -54,6 +54,10 @@ class LogFilter:
 def validate(query: LogFilter) -> LogFilter:
     """``query`` when every value is allowed; else LogFilterError naming the first bad one."""
     if query.text is not None:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in query.text):
+            raise LogFilterError(
+                "q: control characters (line breaks, tabs…) cannot be searched for", field="q"
+            )
         words = query.text.split()
         if len(query.text) > TEXT_MAX or len(words) > TEXT_WORDS_MAX:
             raise LogFilterError(

@@ -191,6 +191,21 @@ def _kafka_text(m: re.Match[str], _now: datetime) -> Record:
     return {"time": when, "level": level_of(level), "message": message}
 
 
+def _banner(m: re.Match[str], _now: datetime) -> Record:
+    message, stamp = m.groups()
+    when = _local(" ".join(stamp.split()), "%a %b %d %H:%M:%S %Y")
+    return {"time": when, "level": "info", "message": message, "logger": "satmon.launcher"}
+
+
+def _go_log(m: re.Match[str], _now: datetime) -> Record:
+    stamp, level, message = m.groups()
+    return {
+        "time": _local(stamp, "%Y/%m/%d %H:%M:%S"),
+        "level": level_of(level),
+        "message": message,
+    }
+
+
 def _word_first(m: re.Match[str], now: datetime) -> Record:
     level, message = m.groups()
     return {"time": _iso(now), "level": level_of(level), "message": message}
@@ -222,5 +237,10 @@ _TEXT_FORMATS: list[tuple[re.Pattern[str], Callable[[re.Match[str], datetime], R
     ),
     (re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\] ([A-Z]+) (.*)$"), _kafka_text),
     (re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+(.*)$"), _word_first),
+    (
+        re.compile(r"^==== satmon: (.*) at (\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}) ====$"),
+        _banner,
+    ),
+    (re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) ([A-Z]+): (.*)$"), _go_log),
     (re.compile(r"^Traceback \(most recent call last\):$"), _traceback),
 ]

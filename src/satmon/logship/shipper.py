@@ -134,13 +134,16 @@ class Shipper:
         if previous is None:
             return
         target = self._positions_before(started - REWIND_S)
-        rewound = {
-            name: pos
-            for name, pos in target.items()
-            if name in self.positions
-            and self.positions[name].inode == pos.inode
-            and pos.offset < self.positions[name].offset
-        }
+        if target is None:
+            log.warning("VictoriaLogs restarted before this shipper kept any positions")
+            return
+        rewound = {}
+        for name, now in self.positions.items():
+            before = target.get(name)
+            if before is None or before.inode != now.inode:
+                before = Position(now.inode, 0)  # first read after the snapshot
+            if before.offset < now.offset:
+                rewound[name] = before
         if not rewound:
             return
         log.warning(
@@ -153,11 +156,12 @@ class Shipper:
             self._tail(Path(name)).commit(pos)
         save_positions(self.positions_file, self.positions)
 
-    def _positions_before(self, moment: float) -> dict[str, Position]:
+    def _positions_before(self, moment: float) -> dict[str, Position] | None:
+        """The newest snapshot from before ``moment`` (else the oldest one kept)."""
         older = [snap for when, snap in self.history if when <= moment]
         if older:
             return older[-1]
-        return self.history[0][1] if self.history else {}
+        return self.history[0][1] if self.history else None
 
     def _snapshot(self) -> None:
         now = time.time()
