@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 NASA_SHARE = 1.0
 """With ``--data mixed``: NASA train windows are repeated to this many per simulated one."""
 NASA_TRAIN_CHANNELS = ("C-1", "D-14", "F-5", "M-6", "P-1", "P-10", "T-12")
-"""The channels whose training splits ``--data mixed`` uses."""
+"""The channels whose training splits ``--data mixed`` uses, and whose test splits the
+metadata's figures come from."""
 
 
 @dataclass
@@ -92,7 +93,7 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
     figures = evaluate_windows({config.model: model}, heldout)
     nasa_figures = {}
     if (nasa_root() / "test").is_dir():
-        nasa = nasa_windows()
+        nasa = nasa_windows(channels=NASA_TRAIN_CHANNELS)
         anomalous = nasa.flags["anomalous"]
         for label, mask in (("nominal", ~anomalous), ("anomalous", anomalous)):
             summary = evaluate_windows({config.model: model}, nasa.subset(mask))["summary"]
