@@ -9,6 +9,7 @@ anyone exporting variables by hand.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     pg_password: str = "satmon"
     pg_database: str = "satmon"
 
+    triton_host: str = "127.0.0.1"  # in a cluster: the Triton Service (eventing/cluster/)
     triton_http_port: int = 8500
     triton_grpc_port: int = 8501
     triton_metrics_port: int = 8502
@@ -53,6 +55,23 @@ class Settings(BaseSettings):
     nasa_root: Path = REPO_ROOT / "data" / "nasa-smap-msl"
 
     api_token: str = "satmon-dev-token"
+
+    # --- operation API (satmon.api) ---------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_read_token_required: bool = Field(False, description="reads need the token too")
+    api_retry_after_s: int = Field(5, description="Retry-After of a 503 (a dependency is down)")
+    api_pg_pool_size: int = 10
+    api_dependency_timeout_s: float = Field(3.0, description="PostgreSQL / VictoriaMetrics wait")
+    api_submit_timeout_s: float = Field(5.0, description="Kafka acknowledgement wait of a submit")
+    api_kafka_linger_ms: int = 1
+    api_satellite_lookback_s: float = Field(
+        366 * 86400, description="how far back a satellite counts"
+    )
+    api_satellite_cache_s: float = 10.0
+    api_default_buckets: int = 500
+    api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
+    api_sse_heartbeat_s: float = 15.0
 
     @model_validator(mode="before")
     @classmethod
@@ -86,7 +105,7 @@ class Settings(BaseSettings):
 
     @property
     def triton_http_url(self) -> str:
-        return f"127.0.0.1:{self.triton_http_port}"
+        return f"{self.triton_host}:{self.triton_http_port}"
 
     @property
     def logs_dir(self) -> Path:
@@ -95,4 +114,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    # Secrets may also be files named like the variable (satmon_pg_password) in the
+    # folder $SATMON_SECRETS_DIR: how OpenFaaS hands a function its secrets.
+    return Settings(_secrets_dir=os.environ.get("SATMON_SECRETS_DIR") or None)
