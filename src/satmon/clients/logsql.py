@@ -30,6 +30,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "satellite": re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
     "request_id": re.compile(r"^[A-Za-z0-9._:-]{1,128}$"),
 }
+TRAVERSAL = ".."
+"""Refused inside any word or id: a path climbing out of a folder is never a log's id,
+and a search for one is a probe, not a question."""
 ALLOWED = {
     "component": "lower-case letters, digits and -",
     "event_id": "letters, digits and . _ : / @ + = # -",
@@ -64,11 +67,11 @@ def validate(query: LogFilter) -> LogFilter:
                 f"q takes at most {TEXT_WORDS_MAX} words and {TEXT_MAX} characters", field="q"
             )
         for word in words:
-            if not WORD.match(word):
+            if not WORD.match(word) or TRAVERSAL in word:
                 raise LogFilterError(
                     f"q: {word[:40]!r} is not a plain word; search text takes letters, digits "
                     "and _ . : / @ , = + # % - separated by spaces (no quotes, pipes, "
-                    "backslashes, wildcards or brackets)",
+                    "backslashes, wildcards, brackets or '..')",
                     field="q",
                 )
     if len(query.components) > VALUES_MAX:
@@ -109,7 +112,7 @@ def quote(value: str) -> str:
 
 
 def _check(name: str, value: str) -> None:
-    if not PATTERNS[name].match(value):
+    if not PATTERNS[name].match(value) or TRAVERSAL in value:
         raise LogFilterError(
-            f"{name} {value[:40]!r} is not valid: {ALLOWED[name]} only", field=name
+            f"{name} {value[:40]!r} is not valid: {ALLOWED[name]} only, no '..'", field=name
         )

@@ -21,6 +21,7 @@ INJECTIONS = [
     "i(error)",
     "a;b",
     "$(id)",
+    "../../etc/passwd",
 ]
 
 
