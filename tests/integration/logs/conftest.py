@@ -47,13 +47,17 @@ def app_client(settings: Settings, logstore: VictoriaLogs) -> Iterator[TestClien
         yield client
 
 
-def records_of(api: httpx.Client | TestClient, **params: Any) -> list[dict[str, Any]]:
-    """Every record the API pages through for ``params`` (newest first)."""
+def records_of(
+    api: httpx.Client | TestClient, path: str = "/api/v1/logs", **params: Any
+) -> list[dict[str, Any]]:
+    """Every record the API pages through for ``path`` (a link, its query kept) and
+    ``params`` (newest first)."""
+    link = httpx.URL(path)
     out: list[dict[str, Any]] = []
     cursor = None
     while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = api.get("/api/v1/logs", params=query)
+        query = {**dict(link.params), **params, **({"cursor": cursor} if cursor else {})}
+        response = api.get(link.path, params=query)
         assert response.status_code == 200, response.text
         page = response.json()
         out.extend(page["records"])

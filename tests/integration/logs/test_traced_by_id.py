@@ -39,16 +39,20 @@ def test_a_failed_forecast_is_found_by_its_job_id(
         f"{satellite} accepted (VictoriaMetrics shows new series within a few seconds)",
     )
     job_id = submitted["job_id"]
-    wait_for(
-        lambda: api.get(f"/api/v1/inference/result/{job_id}").json().get("status") == "failed",
+    result = wait_for(
+        lambda: (
+            (r := api.get(f"/api/v1/inference/result/{job_id}").json()).get("status") == "failed"
+            and r
+        ),
         60,
         f"job {job_id} failed",
     )
+    link = result["links"]["logs"]  # what a person follows from the failed job
+    assert link == f"/api/v1/logs?job_id={job_id}"
+    assert submitted["links"]["logs"] == link
     wanted = {"api", "forecaster", "result-store"}
     found = wait_for(
-        lambda: (
-            (r := records_of(api, job_id=job_id)) and wanted <= {x["component"] for x in r} and r
-        ),
+        lambda: (r := records_of(api, path=link)) and wanted <= {x["component"] for x in r} and r,
         30,
         f"records of job {job_id} from {sorted(wanted)}",
     )
