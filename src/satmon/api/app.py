@@ -15,13 +15,15 @@ from fastapi import FastAPI
 
 from satmon.api import openapi, problems
 from satmon.api.resources import Resources
-from satmon.api.routes import health, inference
+from satmon.api.routes import alarms, health, inference, limits
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (inference.router,)
+ROUTERS = (inference.router, limits.router, alarms.router)
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
+    {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
+    {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

@@ -1,7 +1,9 @@
 """Time ranges of every endpoint: a preset (``1h``, ``6h``, ``1d``, ``1w``) ending now,
-or explicit RFC 3339 ``start`` / ``end`` (``end`` defaults to now)."""
+or explicit RFC 3339 ``start`` / ``end`` (``end`` defaults to now).
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI must evaluate the annotations
+of ``range_query``'s inner dependency, which name a local of the enclosing function.
+"""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass

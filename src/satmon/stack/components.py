@@ -68,10 +68,14 @@ FUNCTIONS = (
     FunctionDeployable("telemetry-writer", "write_telemetry", "cloudevent", 8082, workers=2),
     FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083, nice=FORECASTING_NICE),
     FunctionDeployable("result-store", "store_result", "cloudevent", 8084, nice=FORECASTING_NICE),
+    FunctionDeployable("alarm-evaluator", "evaluate_alarms", "cloudevent", 8085),
 )
 INGESTION_SUBSCRIPTIONS = ("telemetry-writer",)
 """Subscriptions of the ingestion dispatcher; every other one (and the PingSources) runs
 in the forecasting dispatcher, at lower CPU priority."""
+ALARM_SUBSCRIPTIONS = ("alarm-evaluator", "alarm-evaluator-forecasts")
+"""Subscriptions of the alarm dispatcher: alarms wait neither for telemetry nor for a
+forecast tick's burst of jobs."""
 
 
 def _function_component(fn: FunctionDeployable) -> Component:
@@ -111,9 +115,19 @@ def _dispatcher(settings: Settings) -> ProcessSpec:
     """Kafka → functions, as Knative Eventing would, from the manifests in eventing/: the
     ingestion subscriptions, in a process of their own (Knative too runs a dispatcher
     per source), so that forecasting traffic never queues in front of telemetry."""
-    only = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--only", name)]
+    return _dispatcher_of("dispatcher", settings, INGESTION_SUBSCRIPTIONS)
+
+
+def _alarm_dispatcher(settings: Settings) -> ProcessSpec:
+    """The alarm-evaluator's subscriptions, in a process of their own."""
+    return _dispatcher_of("alarm-dispatcher", settings, ALARM_SUBSCRIPTIONS)
+
+
+def _dispatcher_of(name: str, settings: Settings, subscriptions: tuple[str, ...]) -> ProcessSpec:
+    """A dispatcher of only these subscriptions (the PingSources tick elsewhere)."""
+    only = [arg for sub in subscriptions for arg in ("--only", sub)]
     return ProcessSpec(
-        name="dispatcher",
+        name=name,
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *only, "--no-pings"),
@@ -124,7 +138,8 @@ def _dispatcher(settings: Settings) -> ProcessSpec:
 
 def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
     """Every other subscription and the PingSources, below the ingestion's CPU priority."""
-    skip = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--skip", name)]
+    others = (*INGESTION_SUBSCRIPTIONS, *ALARM_SUBSCRIPTIONS)
+    skip = [arg for name in others for arg in ("--skip", name)]
     return ProcessSpec(
         name="forecast-dispatcher",
         kind="app",
@@ -206,6 +221,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         *(_function_component(fn) for fn in FUNCTIONS),
         Component("dispatcher", "app", _dispatcher, lambda s: True, stop_timeout_s=20),
+        Component("alarm-dispatcher", "app", _alarm_dispatcher, lambda s: True, stop_timeout_s=20),
         Component(
             "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
         ),

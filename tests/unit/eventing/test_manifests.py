@@ -153,6 +153,8 @@ def test_topology_matches_the_contract() -> None:
         "result-store",
         "result-store-queued",
         "result-store-dead-letters",
+        "alarm-evaluator",
+        "alarm-evaluator-forecasts",
     }
     tw = subs["telemetry-writer"]
     assert tw.topics == ("satellite-telemetry",)
@@ -179,7 +181,7 @@ def test_topology_matches_the_contract() -> None:
     dead = subs["result-store-dead-letters"]
     assert dead.topics == ("inference.requests.dlq",) and dead.sink.url == rs.sink.url
     assert topo.services["ingress"].url == "http://127.0.0.1:8081"
-    (ping,) = topo.pings
+    (ping,) = [p for p in topo.pings if p.name == "forecast-schedule"]
     assert ping.schedule == "* * * * *"
     assert ping.sink.topic == "inference.requests"  # type: ignore[union-attr]
 
