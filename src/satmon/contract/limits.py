@@ -7,14 +7,19 @@ not checked). An alarm is raised once ``persistence`` consecutive samples are ou
 limits and returns to normal only once a sample is back inside by ``deadband`` (in the
 metric's unit).
 
-Defaults, per metric, from its range ``[min, max]`` (span = max − min): yellow
-``2.5 %`` of the span inside each end, red ``0.5 %`` inside each end, deadband ``1 %``
-of the span, persistence 1. The simulator clips every value to the range, so a
-fault that pushes a value past an end shows as the end itself, beyond red. Measured
-on the simulator's nominal data (20 satellites × 54 h): temperature −26.3…38.5 °C,
-altitude 413.3…436.4 km, velocity 7.644…7.665 km/s, battery 3.76…3.99 V, solar power
-0…96.4 W, all inside these yellow limits. Solar power has no low limit (0 W is
+Defaults, per metric, from its range ``[min, max]`` (span = max − min): the yellow
+limits lie a share of the span inside each end (``YELLOW_MARGIN``, per end), the red
+limits half that share inside each end; deadband 1 % of the span, persistence 1. Each
+share is half the gap between the simulator's nominal values and that end of the
+range, rounded down to a multiple of 2.5 % (at least 2.5 %). Nominal values measured
+over 60 satellites × 24 h and 20 satellites × 54 h, and their gaps to the low / high
+end: temperature −26.3…38.6 °C (23.7 % / 11.4 %), altitude 413.2…437.2 km (26.4 % /
+25.5 %), velocity 7.643…7.665 km/s (21.5 % / 67.5 %), battery 3.75…3.99 V (62.8 % /
+17.4 %), solar power 0…96.4 W (— / 3.6 %). Solar power has no low limit (0 W is
 nominal in eclipse); latitude and longitude are positions, not limited by default.
+The simulator clips every value to the range, and pushes each injected fault away
+from the nearer end, so these limits see only the faults that reach far across the
+range; operators set tighter limits per satellite where they know its envelope.
 """
 
 from __future__ import annotations
@@ -25,13 +30,18 @@ from typing import Any
 
 from satmon.contract.events import METRICS
 
-YELLOW_MARGIN = 0.025
-RED_MARGIN = 0.005
+YELLOW_MARGIN: dict[str, tuple[float | None, float]] = {
+    # metric: (share of the span above min, share below max); red: half of each
+    "temperature": (0.10, 0.05),
+    "altitude": (0.125, 0.125),
+    "velocity": (0.10, 0.325),
+    "battery": (0.30, 0.075),
+    "solar_power": (None, 0.025),
+}
 DEADBAND_SHARE = 0.01
 DEFAULT_PERSISTENCE = 1
 MAX_PERSISTENCE = 1000
 NOT_LIMITED = frozenset(("latitude", "longitude"))
-NO_LOW_LIMIT = frozenset(("solar_power",))
 LIMIT_FIELDS = ("yellow_low", "yellow_high", "red_low", "red_high")
 
 
@@ -116,12 +126,12 @@ def default_limits(metric: str) -> LimitSet:
     if metric in NOT_LIMITED:
         return LimitSet()
     span = high - low
-    no_low = metric in NO_LOW_LIMIT
+    below, above = YELLOW_MARGIN[metric]
     return LimitSet(
-        yellow_low=None if no_low else _round(low + YELLOW_MARGIN * span),
-        yellow_high=_round(high - YELLOW_MARGIN * span),
-        red_low=None if no_low else _round(low + RED_MARGIN * span),
-        red_high=_round(high - RED_MARGIN * span),
+        yellow_low=None if below is None else _round(low + below * span),
+        yellow_high=_round(high - above * span),
+        red_low=None if below is None else _round(low + below * span / 2),
+        red_high=_round(high - above * span / 2),
         persistence=DEFAULT_PERSISTENCE,
         deadband=_round(DEADBAND_SHARE * span),
     )

@@ -115,7 +115,7 @@ class AlarmEvaluator:
         fresh: Sequence[Sample],
     ) -> None:
         key: Key = (sat, "limit", metric)
-        state = pending.known.get(key)
+        state = pending.current(key)
         rules = book.for_series(sat, metric)
         if state is None:
             if not rules.checked:

@@ -35,10 +35,10 @@ def test_limit_alarm_lifecycle_is_stored_and_published(evaluator, pg, made) -> N
     start = datetime.now(UTC) - timedelta(minutes=5)
     events = AlarmEvents()
     try:
-        # temperature default limits: yellow ±47.5, red ±49.5, deadband 1.0
-        values = [10.0, 48.0, 48.2, 49.9, 48.0, 47.0, 46.4, 10.0]
+        # temperature default limits: yellow high 45, red high 47.5, deadband 1.0
+        values = [10.0, 46.0, 46.2, 48.0, 46.6, 46.0, 44.5, 43.9, 10.0]
         assert post_batch(evaluator, series(sat, start, "temperature", values))["rejected"] == []
-        assert steps(pg, sat) == [
+        assert steps(pg, sat, "limit") == [
             ("limit", "temperature", "raised", "active_unacknowledged", "warning"),
             ("limit", "temperature", "escalated", "active_unacknowledged", "critical"),
             ("limit", "temperature", "deescalated", "active_unacknowledged", "warning"),
@@ -62,10 +62,10 @@ def test_limit_alarm_lifecycle_is_stored_and_published(evaluator, pg, made) -> N
     ]
     assert len({e["id"] for e in published}) == 4
     first = published[0]["data"]
-    assert first["value"] == 48.0 and "above the yellow high limit 47.5" in first["message"]
+    assert first["value"] == 46.0 and "above the yellow high limit 45 °C" in first["message"]
     assert pg.execute(
         "SELECT count(*) FROM alarm_history h JOIN alarms a ON a.id = h.alarm_id"
-        " WHERE a.satellite_id = %s AND h.published_at IS NULL",
+        " WHERE a.satellite_id = %s AND a.kind = 'limit' AND h.published_at IS NULL",
         (sat,),
     ).fetchone() == (0,)
 
@@ -75,12 +75,12 @@ def test_redelivered_and_duplicated_batches_add_no_step(evaluator, pg, made) -> 
     start = datetime.now(UTC) - timedelta(minutes=5)
     items = series(sat, start, "battery", [3.9, 4.18, 4.18, 3.9])
     post_batch(evaluator, items)
-    once = steps(pg, sat)
+    once = steps(pg, sat, "limit")
     assert [s[2] for s in once] == ["raised", "returned"]
     post_batch(evaluator, items)  # the whole batch again (a retry after a lost answer)
     post_batch(evaluator, items[1:2] + items[1:2])  # an event twice in one batch
     post_batch(evaluator, [*items, *items])
-    assert steps(pg, sat) == once
+    assert steps(pg, sat, "limit") == once
 
 
 def test_a_silent_satellite_goes_stale_on_a_tick_and_fresh_data_returns_it(
@@ -90,7 +90,9 @@ def test_a_silent_satellite_goes_stale_on_a_tick_and_fresh_data_returns_it(
     last = datetime.now(UTC) - timedelta(seconds=20)
     post_batch(evaluator, series(sat, last - timedelta(seconds=4), "temperature", [1.0] * 5))
     post_batch(evaluator, [tick_item()])
-    assert steps(pg, sat) == [("stale", None, "raised", "active_unacknowledged", "warning")]
+    assert steps(pg, sat, "stale") == [
+        ("stale", None, "raised", "active_unacknowledged", "warning")
+    ]
     raised_at, message = pg.execute(
         "SELECT raised_at, message FROM alarms WHERE satellite_id = %s", (sat,)
     ).fetchone()
@@ -99,7 +101,7 @@ def test_a_silent_satellite_goes_stale_on_a_tick_and_fresh_data_returns_it(
     assert f"no telemetry from {sat}" in message
     post_batch(evaluator, [tick_item()])  # a second tick raises nothing new
     post_batch(evaluator, [telemetry_item(sat, datetime.now(UTC))])
-    assert [s[2:4] for s in steps(pg, sat)] == [
+    assert [s[2:4] for s in steps(pg, sat, "stale")] == [
         ("raised", "active_unacknowledged"),
         ("returned", "returned_unacknowledged"),
     ]
@@ -118,14 +120,14 @@ def test_a_vae_outcome_over_its_threshold_raises_an_anomaly_alarm(evaluator, pg,
     assert steps(pg, sat) == [("anomaly", "battery", "raised", "active_unacknowledged", "warning")]
     post_batch(evaluator, [high])  # redelivered: nothing new
     post_batch(evaluator, [_completed(sat, "battery", end - timedelta(seconds=30), 0.1)])  # late
-    assert len(steps(pg, sat)) == 1
+    assert len(steps(pg, sat, "anomaly")) == 1
     post_batch(evaluator, [_completed(sat, "battery", end + timedelta(minutes=1), 0.1)])
-    assert [s[2] for s in steps(pg, sat)] == ["raised", "returned"]
+    assert [s[2] for s in steps(pg, sat, "anomaly")] == ["raised", "returned"]
     # the outcome's own threshold wins over the default
     post_batch(
         evaluator, [_completed(sat, "battery", end + timedelta(minutes=2), 0.3, threshold=0.2)]
     )
-    assert [s[2] for s in steps(pg, sat)] == ["raised", "returned", "reactivated"]
+    assert [s[2] for s in steps(pg, sat, "anomaly")] == ["raised", "returned", "reactivated"]
 
 
 def test_events_it_can_never_process_are_rejected_by_position(evaluator, made) -> None:
@@ -170,3 +172,24 @@ def _completed(
         "datacontenttype": "application/json",
         "data": data,
     }
+
+
+def test_one_batch_or_one_sample_per_batch_makes_the_same_steps(evaluator, pg, made) -> None:
+    whole, split = new(made), new(made)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    values = [10.0, 46.0, 48.0, 48.5, 46.4, 48.0, 46.0, 44.5, 43.9, 46.0, 10.0]
+    post_batch(evaluator, series(whole, start, "temperature", values))
+    for item in series(split, start, "temperature", values):
+        post_batch(evaluator, [item])
+    expected = [
+        ("raised", "warning"),
+        ("escalated", "critical"),
+        ("deescalated", "warning"),
+        ("escalated", "critical"),
+        ("deescalated", "warning"),
+        ("returned", "warning"),
+        ("reactivated", "warning"),
+        ("returned", "warning"),
+    ]
+    assert [(s[2], s[4]) for s in steps(pg, whole, "limit")] == expected
+    assert [(s[2], s[4]) for s in steps(pg, split, "limit")] == expected

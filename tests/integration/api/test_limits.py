@@ -31,7 +31,7 @@ def test_every_metric_has_a_set_in_force_from_the_contract(api: TestClient, sat:
     page = answer.json()
     assert [m["metric"] for m in page["metrics"]] == list(METRICS)
     battery = next(m for m in page["metrics"] if m["metric"] == "battery")
-    assert battery["unit"] == "V" and battery["red_high"] == pytest.approx(4.194)
+    assert battery["unit"] == "V" and battery["red_high"] == pytest.approx(4.155)
     assert all(o["satellite"] != sat for o in page["overrides"])
 
 

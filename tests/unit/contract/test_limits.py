@@ -16,8 +16,8 @@ from satmon.simulator.generator import simulate_track
 
 def test_defaults_sit_inside_the_metric_ranges_and_are_valid() -> None:
     temperature = default_limits("temperature")
-    assert (temperature.yellow_low, temperature.yellow_high) == (-47.5, 47.5)
-    assert (temperature.red_low, temperature.red_high) == (-49.5, 49.5)
+    assert (temperature.yellow_low, temperature.yellow_high) == (-40.0, 45.0)
+    assert (temperature.red_low, temperature.red_high) == (-45.0, 47.5)
     assert temperature.deadband == 1.0 and temperature.persistence == 1
     for metric, limits in all_defaults().items():
         assert problems(limits) == [], metric
@@ -29,7 +29,7 @@ def test_defaults_sit_inside_the_metric_ranges_and_are_valid() -> None:
 def test_positions_are_not_limited_and_solar_power_has_no_low_limit() -> None:
     assert not default_limits("latitude").checked and not default_limits("longitude").checked
     solar = default_limits("solar_power")
-    assert solar.yellow_low is None and solar.red_low is None and solar.red_high == 99.5
+    assert solar.yellow_low is None and solar.red_low is None and solar.red_high == 98.75
 
 
 def test_nominal_simulator_data_stays_inside_the_default_yellow_limits() -> None:
