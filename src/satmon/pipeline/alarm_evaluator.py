@@ -170,23 +170,16 @@ class AlarmEvaluator:
             published.append(step_event_data(alarm, done))
         now_ms = int(now.timestamp() * 1000)
         p = self.policy
-        found = alarm_state.stale_candidates(
-            conn, now_ms, p.stale_factor, p.stale_min_s, p.stale_forget_s
-        )
+        rule = (now_ms, p.stale_factor, p.stale_min_s, p.stale_forget_s)
+        found = alarm_state.stale_candidates(conn, *rule)
         if not found:
             return published
         satellites = alarm_state.lock_satellites(conn, [sat for sat, _, _ in found])
-        seen, states = alarm_state.read(conn, satellites)  # again, under the locks
-        pending = Pending(states)
-        for sat in satellites:
-            mark = seen.get(sat)
-            if mark is None or (sat, "stale", "") in states:
-                continue
-            allowance = signals.stale_allowance_s(mark.cadence_s, p.stale_factor, p.stale_min_s)
-            since_ms = mark.last_ms + int(allowance * 1000)
-            if since_ms >= now_ms:
-                continue  # fresh data came while the candidates were read
-            message = signals.stale_message(sat, mark.last_ms, mark.cadence_s, allowance)
+        pending = Pending({})
+        for sat, last_ms, cadence_s in alarm_state.stale_candidates(conn, *rule, satellites):
+            allowance = signals.stale_allowance_s(cadence_s, p.stale_factor, p.stale_min_s)
+            message = signals.stale_message(sat, last_ms, cadence_s, allowance)
+            since_ms = last_ms + int(allowance * 1000)
             pending.change((sat, "stale", ""), 1, None, allowance, message, since_ms)
             pending.settle((sat, "stale", ""), SeriesState(level=1))
         published += apply_changes(conn, pending)

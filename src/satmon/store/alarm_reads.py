@@ -72,20 +72,24 @@ def history(conn: Any, alarm_id: int) -> list[dict[str, Any]]:
 AlarmSet = frozenset[tuple[Any, ...]]
 
 
-def alarm_set(conn: Any, satellites: Sequence[str]) -> AlarmSet:
+def alarm_set(
+    conn: Any, satellites: Sequence[str], kinds: Sequence[str] = ("limit", "anomaly")
+) -> AlarmSet:
     """What the evaluator made of these satellites' data, comparable across runs: per alarm
     (satellite, kind, metric, raised_at, cleared_at, value) and its steps (action,
     severity, at, value). Ids, wall-clock times and operator steps are left out, so two
     runs over the same telemetry compare equal exactly when they raised and moved the
-    same alarms at the same sample times."""
+    same alarms at the same sample times. Stale alarms are left out by default: whether a
+    satellite looked silent depends on the wall clock (an outage of the evaluator itself
+    is a real silence), not on the telemetry alone."""
     rows = conn.execute(
         "SELECT a.satellite_id, a.kind, coalesce(a.metric, ''), a.raised_at, a.cleared_at,"
         " a.value, array_agg(ARRAY[h.action, h.severity, h.at::text, coalesce(h.value::text, '')]"
         " ORDER BY h.seq) FILTER (WHERE h.actor = 'alarm-evaluator' AND h.action <> 'unshelved')"
         " FROM alarms a JOIN alarm_history h ON h.alarm_id = a.id"
-        " WHERE a.satellite_id = ANY(%s::text[])"
+        " WHERE a.satellite_id = ANY(%s::text[]) AND a.kind = ANY(%s::text[])"
         " GROUP BY a.id",
-        (list(satellites),),
+        (list(satellites), list(kinds)),
     ).fetchall()
     return frozenset(
         (sat, kind, metric, raised, cleared, value, tuple(tuple(s) for s in steps or ()))

@@ -122,18 +122,36 @@ def write(
 
 
 def stale_candidates(
-    conn: Any, now_ms: int, factor: float, min_s: float, forget_s: float, limit: int = 1000
-) -> list[tuple[str, int, float]]:
-    """Satellites silent for over ``factor`` × their cadence (at least ``min_s``), seen
-    within ``forget_s``, without a stale alarm yet: (satellite, last_ms, cadence_s)."""
+    conn: Any,
+    now_ms: int,
+    factor: float,
+    min_s: float,
+    forget_s: float,
+    among: list[str] | None = None,
+    limit: int = 1000,
+) -> list[tuple[str, int, float | None]]:
+    """Satellites without a stale alarm whose newest judged sample is older than their
+    allowance (``factor`` × cadence, at least ``min_s``) and that the evaluator has not
+    heard from for as long either, seen within ``forget_s``: (satellite, last_ms,
+    cadence_s). The second condition keeps a backlog being worked off (old samples
+    arriving fast) from looking like silence."""
     rows = conn.execute(
-        "SELECT s.satellite_id, s.last_ms, coalesce(s.cadence_s, 1.0) FROM alarm_satellites s"
+        "SELECT s.satellite_id, s.last_ms, s.cadence_s FROM alarm_satellites s,"
+        " LATERAL (SELECT GREATEST(%(min)s, %(factor)s * coalesce(s.cadence_s, 1.0)) AS allow) a"
         " WHERE s.last_ms > %(now)s - %(forget)s * 1000"
-        " AND s.last_ms < %(now)s"
-        " - 1000 * GREATEST(%(min)s, %(factor)s * coalesce(s.cadence_s, 1.0))"
+        " AND s.last_ms < %(now)s - 1000 * a.allow"
+        " AND s.updated_at < to_timestamp(%(now)s / 1000.0) - make_interval(secs => a.allow)"
+        " AND (%(among)s::text[] IS NULL OR s.satellite_id = ANY(%(among)s::text[]))"
         " AND NOT EXISTS (SELECT 1 FROM alarm_series_state t WHERE t.satellite_id = s.satellite_id"
         " AND t.kind = 'stale' AND t.metric = '')"
         " ORDER BY s.satellite_id LIMIT %(limit)s",
-        {"now": now_ms, "forget": forget_s, "min": min_s, "factor": factor, "limit": limit},
+        {
+            "now": now_ms,
+            "forget": forget_s,
+            "min": min_s,
+            "factor": factor,
+            "among": among,
+            "limit": limit,
+        },
     ).fetchall()
-    return [(r[0], int(r[1]), float(r[2])) for r in rows]
+    return [(r[0], int(r[1]), r[2]) for r in rows]

@@ -4,6 +4,7 @@ what the limit rules say it should raise; and precision / recall against the lab
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,33 @@ def simulated(satellites: int, hours: float, seed: int, anomalies_per_hour: floa
     for label in labels:
         label.satellite_id = rename(prefix, label.satellite_id)
     return Fleet(prefix, samples, labels)
+
+
+def renamed(fleet: Fleet) -> Fleet:
+    """The same samples and labels under fresh satellite ids (a second run of one fleet)."""
+    prefix = satellite("FLT")
+
+    def name(sat: str) -> str:
+        return prefix + sat.removeprefix(fleet.prefix)
+
+    samples = [s.model_copy(update={"satellite_id": name(s.satellite_id)}) for s in fleet.samples]
+    labels = [dataclasses.replace(a, satellite_id=name(a.satellite_id)) for a in fleet.labels]
+    return Fleet(prefix, samples, labels)
+
+
+def progress(conn: psycopg.Connection, fleet: Fleet) -> float:
+    """The share of the fleet's time span the evaluator has judged (0…1)."""
+    conn.rollback()
+    first = min(s.timestamp_ms for s in fleet.samples)
+    last = fleet.last_ms()
+    rows = dict(
+        conn.execute(
+            "SELECT satellite_id, last_ms FROM alarm_satellites WHERE satellite_id = ANY(%s)",
+            (fleet.satellites,),
+        ).fetchall()
+    )
+    done = [(rows.get(sat, first) - first) / max(ms - first, 1) for sat, ms in last.items()]
+    return sum(done) / len(done)
 
 
 def rename(prefix: str, simulator_id: str) -> str:
