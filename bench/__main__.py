@@ -25,6 +25,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         "Kafka → dispatcher → telemetry-writer → VictoriaMetrics: throughput against "
         "VictoriaMetrics' ceiling and a naive consumer, event → stored latency",
     ),
+    "alarms": Benchmark(
+        "bench.alarms.cli",
+        True,
+        "alarm raised → visible in GET /alarms at 1,000 events/s, and the alarm path's "
+        "throughput beside the telemetry-writer path's",
+    ),
     "triton": Benchmark(
         "bench.triton_bench", False, "Triton vs in-process torch for the forecast models"
     ),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from satmon.contract.events import METRICS
@@ -120,6 +121,7 @@ def problems(limits: LimitSet) -> list[tuple[str, str]]:
     return found
 
 
+@cache
 def default_limits(metric: str) -> LimitSet:
     """The contract default of ``metric`` (a KeyError for an unknown metric)."""
     _, low, high = METRICS[metric]

@@ -24,6 +24,7 @@ from typing import Any
 from satmon.clients.delivery import deliver
 from satmon.contract.alarms import alarm_event
 from satmon.contract.events import METRICS, TOPIC_ALARMS
+from satmon.contract.limits import LimitSet
 from satmon.errors import TransientError
 from satmon.pipeline import alarm_signals as signals
 from satmon.pipeline.alarm_changes import Pending, apply_changes
@@ -99,43 +100,46 @@ class AlarmEvaluator:
             if stale_key in states:
                 pending.change(stale_key, 0, None, None, None, fresh[0].ms)
                 pending.settle(stale_key, None)
-            for index, metric in enumerate(METRIC_NAMES):
-                self._series(pending, book, sat, index, metric, fresh)
+            self._limits_of(pending, sat, book.rules(sat), fresh)
         steps = apply_changes(conn, pending)
         alarm_state.write(conn, pending.states, new_seen)
         return steps
 
-    def _series(
+    def _limits_of(
         self,
         pending: Pending,
-        book: limits.LimitBook,
         sat: str,
-        index: int,
-        metric: str,
+        rules: tuple[limits.Rule | None, ...],
         fresh: Sequence[Sample],
     ) -> None:
-        key: Key = (sat, "limit", metric)
-        state = pending.current(key)
-        rules = book.for_series(sat, metric)
-        if state is None:
-            if not rules.checked:
-                return
-            low, high = rules.quiet_band()
-            if all(low <= s.values[index] <= high for s in fresh):
-                return
-            state = SeriesState()
-        for sample in fresh:
-            change = step(state, sample.values[index], rules, sample.ms)
-            if change is not None:
-                message = (
-                    signals.limit_message(metric, change.value, rules, change.level)
-                    if change.level
-                    else None
-                )
-                pending.change(
-                    key, change.level, change.value, change.threshold, message, sample.ms
-                )
-        pending.settle(key, None if state.at_rest else state)
+        """Each limited metric of one satellite's fresh samples, in order. A series at rest
+        whose samples all lie in its quiet band is skipped without being stepped."""
+        columns: list[tuple[float, ...]] | None = None
+        for index, metric in enumerate(METRIC_NAMES):
+            key: Key = (sat, "limit", metric)
+            rule = rules[index]
+            state = pending.current(key)
+            if state is None:
+                if rule is None:
+                    continue
+                if columns is None:
+                    columns = list(zip(*(s.values for s in fresh), strict=True))
+                if rule.low <= min(columns[index]) and max(columns[index]) <= rule.high:
+                    continue
+                state = SeriesState()
+            judged = rule.limits if rule is not None else LimitSet()
+            for sample in fresh:
+                change = step(state, sample.values[index], judged, sample.ms)
+                if change is not None:
+                    message = (
+                        signals.limit_message(metric, change.value, judged, change.level)
+                        if change.level
+                        else None
+                    )
+                    pending.change(
+                        key, change.level, change.value, change.threshold, message, sample.ms
+                    )
+            pending.settle(key, None if state.at_rest else state)
 
     # --- ML anomaly -----------------------------------------------------------------
     def _completions(
@@ -228,7 +232,8 @@ class AlarmEvaluator:
         import psycopg
 
         try:
-            with self.get_pool().connection() as conn, conn.transaction():
+            # pipeline mode: statements whose results are not read yet travel together
+            with self.get_pool().connection() as conn, conn.pipeline(), conn.transaction():
                 yield conn
         except psycopg.Error as exc:
             raise TransientError(f"PostgreSQL: {exc}") from exc

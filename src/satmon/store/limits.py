@@ -57,6 +57,16 @@ class LimitBook:
     revision: int = 0  # the newest limit_versions.id it holds (0: defaults only)
     fleet: dict[str, Version] = field(default_factory=dict)
     satellites: dict[tuple[str, str], Version] = field(default_factory=dict)
+    _rules: dict[str, tuple[Rule | None, ...]] = field(default_factory=dict, repr=False)
+
+    def rules(self, satellite_id: str) -> tuple[Rule | None, ...]:
+        """Per metric, in ``METRICS`` order, the rule in force for this satellite (None:
+        nothing checked); remembered per satellite, as the evaluator asks every batch."""
+        found = self._rules.get(satellite_id)
+        if found is None:
+            found = tuple(_rule(self.for_series(satellite_id, m)) for m in METRICS)
+            self._rules[satellite_id] = found
+        return found
 
     def for_series(self, satellite_id: str, metric: str) -> LimitSet:
         own = self.satellites.get((metric, satellite_id))
@@ -80,6 +90,19 @@ class LimitBook:
         """The per-satellite sets in force (withdrawn ones left out), by metric, satellite."""
         live = [v for v in self.satellites.values() if v.limits is not None]
         return sorted(live, key=lambda v: (v.metric, v.satellite_id or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A limit set with its quiet band: a value inside [low, high] is within every limit."""
+
+    limits: LimitSet
+    low: float
+    high: float
+
+
+def _rule(limits: LimitSet) -> Rule | None:
+    return Rule(limits, *limits.quiet_band()) if limits.checked else None
 
 
 def load_book(conn: Any) -> LimitBook:
