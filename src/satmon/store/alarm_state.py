@@ -42,15 +42,17 @@ class Seen:
 
 _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('alarms/' || s, 0))"
-    " FROM unnest(%s::text[]) WITH ORDINALITY AS t(s, n) ORDER BY n"
+    " FROM unnest(string_to_array(%s, ',')) WITH ORDINALITY AS t(s, n) ORDER BY n"
 )
+# Satellite ids (SATELLITE_ID_PATTERN: no commas) travel as one comma-joined text: psycopg
+# adapts a str in C, a list of them element by element in Python (~0.1 ms per list).
 
 
 def lock_satellites(conn: Any, satellites: Iterable[str]) -> list[str]:
     """Lock the satellites for this transaction, always in the same (sorted) order."""
     ordered = sorted(set(satellites))
     if ordered:
-        conn.execute(_LOCK, (ordered,))
+        conn.execute(_LOCK, (",".join(ordered),))
     return ordered
 
 
@@ -60,16 +62,16 @@ def read(conn: Any, satellites: list[str]) -> tuple[dict[str, Seen], dict[Key, S
         row[0]: Seen(int(row[1]), row[2])
         for row in conn.execute(
             "SELECT satellite_id, last_ms, cadence_s FROM alarm_satellites"
-            " WHERE satellite_id = ANY(%s::text[])",
-            (satellites,),
+            " WHERE satellite_id = ANY(string_to_array(%s, ','))",
+            (",".join(satellites),),
         ).fetchall()
     }
     states = {
         (row[0], row[1], row[2]): SeriesState(row[3], row[4], row[5], row[6])
         for row in conn.execute(
             "SELECT satellite_id, kind, metric, level, streak_warning, streak_critical, last_ms"
-            " FROM alarm_series_state WHERE satellite_id = ANY(%s::text[])",
-            (satellites,),
+            " FROM alarm_series_state WHERE satellite_id = ANY(string_to_array(%s, ','))",
+            (",".join(satellites),),
         ).fetchall()
     }
     return seen, states
@@ -113,11 +115,18 @@ def write(
         names = sorted(seen)
         conn.execute(
             "INSERT INTO alarm_satellites (satellite_id, last_ms, cadence_s)"
-            " SELECT * FROM unnest(%s::text[], %s::bigint[], %s::float8[])"
+            " SELECT * FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::bigint[],"
+            " string_to_array(%s, ',', '')::float8[])"
             " ON CONFLICT (satellite_id) DO UPDATE SET"
             " last_ms = GREATEST(alarm_satellites.last_ms, EXCLUDED.last_ms),"
             " cadence_s = EXCLUDED.cadence_s, updated_at = now()",
-            (names, [seen[n].last_ms for n in names], [seen[n].cadence_s for n in names]),
+            (
+                ",".join(names),
+                ",".join(str(seen[n].last_ms) for n in names),
+                ",".join(
+                    "" if seen[n].cadence_s is None else repr(seen[n].cadence_s) for n in names
+                ),
+            ),
         )
 
 
