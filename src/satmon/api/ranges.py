@@ -31,15 +31,20 @@ class TimeRange:
 
     @property
     def start_ms(self) -> int:
-        return int(self.start.timestamp() * 1000)
+        return epoch_ms(self.start)
 
     @property
     def end_ms(self) -> int:
-        return int(self.end.timestamp() * 1000)
+        return epoch_ms(self.end)
 
     @property
     def span_ms(self) -> int:
         return self.end_ms - self.start_ms
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, as VictoriaMetrics stores telemetry timestamps."""
+    return round(moment.timestamp() * 1000)
 
 
 def resolve(

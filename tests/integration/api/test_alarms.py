@@ -202,3 +202,20 @@ def test_filters_paging_and_missing_alarms(api: TestClient, token_headers, evalu
     assert (
         api.post(f"/api/v1/alarms/{ids[0]}/acknowledge", json={"operator": "x"}).status_code == 401
     )
+
+
+def test_alarms_join_the_full_text_search(api: TestClient, token_headers, evaluator, sat) -> None:
+    raise_one(evaluator, sat, [10.0, 49.9])
+    alarm_id = only(api, sat)["id"]
+    comment = f"heater relay {sat} suspected"
+    act(api, token_headers, alarm_id, "acknowledge", operator="jdoe", comment=comment)
+    found = api.get(
+        "/api/v1/search/results", params={"q": f"heater relay {sat}", "kind": "alarm"}
+    ).json()
+    (hit,) = [r for r in found["items"] if r["id"] == str(alarm_id)]
+    assert hit["link"] == f"/api/v1/alarms/{alarm_id}" and hit["satellite"] == sat
+    assert "Critical limit alarm on temperature" in hit["title"]
+    by_message = api.get(
+        "/api/v1/search/results", params={"q": "above the red high limit", "satellite": sat}
+    ).json()
+    assert [r["id"] for r in by_message["items"]] == [str(alarm_id)]
