@@ -37,6 +37,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         "log record written → searchable in VictoriaLogs, shipped from its file against "
         "inserted directly, under 1,000 telemetry events/s",
     ),
+    "alarms": Benchmark(
+        "bench.alarms.cli",
+        True,
+        "alarm raised → visible in GET /alarms at 1,000 events/s, and the alarm path's "
+        "throughput beside the telemetry-writer path's",
+    ),
     "triton": Benchmark(
         "bench.triton_bench", False, "Triton vs in-process torch for the forecast models"
     ),

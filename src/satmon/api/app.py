@@ -16,7 +16,18 @@ from fastapi import FastAPI
 from satmon.api import openapi, problems
 from satmon.api.request_log import RequestIds
 from satmon.api.resources import Resources
-from satmon.api.routes import export, health, inference, logs, query, search, stream, trends
+from satmon.api.routes import (
+    alarms,
+    export,
+    health,
+    inference,
+    limits,
+    logs,
+    query,
+    search,
+    stream,
+    trends,
+)
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -28,15 +39,22 @@ ROUTERS = (
     export.router,
     stream.router,
     logs.router,
+    limits.router,
+    alarms.router,
 )
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
     {"name": "trends", "description": "raw samples and buckets, forecasts, raw vs forecast"},
     {"name": "query", "description": "jobs, filtered and paged; their statistics"},
-    {"name": "search", "description": "full-text search over forecasts and failures"},
+    {
+        "name": "search",
+        "description": "full-text search: forecasts, failures, dead letters, alarms",
+    },
     {"name": "export", "description": "a range as CSV"},
     {"name": "stream", "description": "live telemetry as server-sent events"},
     {"name": "logs", "description": "the components' log records, filtered and paged"},
+    {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
+    {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 
