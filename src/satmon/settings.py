@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
     api_sse_heartbeat_s: float = 15.0
 
+    # --- dashboard (ui/, python -m ui) ------------------------------------------------
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8080
+    ui_api_url: str = Field("", description="the API the dashboard calls; default api_host:port")
+
     @model_validator(mode="before")
     @classmethod
     def _ports_chosen_by_launcher(cls, data: Any) -> Any:

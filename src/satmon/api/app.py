@@ -15,13 +15,14 @@ from fastapi import FastAPI
 
 from satmon.api import openapi, problems
 from satmon.api.resources import Resources
-from satmon.api.routes import health, inference
+from satmon.api.routes import health, inference, pipeline
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (inference.router,)
+ROUTERS = (inference.router, pipeline.router)
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
+    {"name": "pipeline", "description": "topics, consumer lag, dead letters, functions, models"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from satmon.api.pipeline import PipelineSources
 from satmon.api.problems import Problem
 from satmon.api.ranges import TimeRange, range_query
 from satmon.api.resources import Resources
@@ -62,11 +63,16 @@ async def satellites(held: ResourcesDep) -> SatelliteDirectory:
     return held.satellites
 
 
+async def pipeline_sources(held: ResourcesDep) -> PipelineSources:
+    return held.pipeline
+
+
 SettingsDep = Annotated[Settings, Depends(settings)]
 DatabaseDep = Annotated[Database, Depends(database)]
 VictoriaMetricsDep = Annotated[VictoriaMetricsReader, Depends(victoria_metrics)]
 PublisherDep = Annotated[Publisher, Depends(publisher)]
 SatellitesDep = Annotated[SatelliteDirectory, Depends(satellites)]
+PipelineDep = Annotated[PipelineSources, Depends(pipeline_sources)]
 
 
 async def caller_token(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from satmon.api.pipeline import PipelineSources
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
 from satmon.api.upstream.postgres import Database
@@ -18,6 +19,10 @@ class Resources:
     vm: VictoriaMetricsReader
     publisher: Publisher
     satellites: SatelliteDirectory
+    pipeline: PipelineSources = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = PipelineSources(self.settings)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -34,3 +39,4 @@ class Resources:
         self.publisher.close()
         await self.vm.close()
         self.db.close()
+        await self.pipeline.close()
