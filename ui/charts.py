@@ -182,6 +182,7 @@ def _band(
     common = {
         "type": "line",
         "stack": stack,
+        "stackStrategy": "all",  # the default stacks only values of the same sign
         "showSymbol": False,
         "connectNulls": False,
         "lineStyle": {"width": 0},

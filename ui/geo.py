@@ -13,11 +13,38 @@ import orjson
 LAND = Path(__file__).with_name("assets") / "land-110m.json"
 
 
+SOUTH_EDGE = -85.0
+"""Antarctica's outline closes along the map's bottom edge; that edge is no coast."""
+
+
 @lru_cache(maxsize=1)
 def coastlines() -> list[list[tuple[float, float]]]:
-    """Every arc of the land outline as a (longitude, latitude) polyline."""
+    """The land outline as (longitude, latitude) polylines: every arc of the TopoJSON,
+    cut where it runs along the antimeridian or the south edge (cuts, not coasts)."""
     topology = orjson.loads(LAND.read_bytes())
-    return [decode_arc(arc, topology.get("transform")) for arc in topology["arcs"]]
+    lines = []
+    for arc in topology["arcs"]:
+        lines.extend(coast_only(decode_arc(arc, topology.get("transform"))))
+    return lines
+
+
+def coast_only(line: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """Split a polyline at each step that is a cut of the map rather than a coast: one
+    that jumps across the antimeridian, runs along it, or lies on the south edge."""
+    pieces: list[list[tuple[float, float]]] = [[]]
+    for point in line:
+        current = pieces[-1]
+        if current and _is_cut(current[-1], point):
+            pieces.append([])
+        pieces[-1].append(point)
+    return [p for p in pieces if len(p) > 1]
+
+
+def _is_cut(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    across = abs(b[0] - a[0]) > 180
+    along = abs(a[0]) >= 179.99 and abs(b[0]) >= 179.99
+    south = a[1] <= SOUTH_EDGE and b[1] <= SOUTH_EDGE
+    return across or along or south
 
 
 def decode_arc(

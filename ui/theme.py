@@ -29,6 +29,8 @@ body, .q-page, .q-layout {{ background: {BACKGROUND} !important; color: {TEXT}; 
   border-radius: .4rem; font-weight: 600; font-size: .8rem; border: 1px solid currentColor; }}
 .metric-value {{ font-size: 2rem; font-weight: 700; line-height: 1.1; }}
 .chart {{ width: 100%; height: 420px; }}
+.card-grid {{ display: grid; gap: 1rem;
+  grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); }}
 .chart-small {{ width: 100%; height: 180px; }}
 mark {{ background: rgba(74,158,255,.35); color: {TEXT}; padding: 0 .1rem; }}
 """

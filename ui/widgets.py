@@ -10,7 +10,7 @@ from nicegui import ui
 
 from ui import theme
 from ui.api_client import ApiError
-from ui.limits import Level, State
+from ui.limits import State
 
 
 class StateBadge:
@@ -22,7 +22,7 @@ class StateBadge:
             self.label = ui.label(state.text)
         if mark:
             self.box.mark(mark)
-        self.state = State(Level.UNKNOWN)
+        self.state: State | None = None
         self.set(state)
 
     def set(self, state: State) -> None:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+
+PAGES = (
+    "overview",
+    "trends",
+    "statistics",
+    "live",
+    "ground_track",
+    "alarms",
+    "jobs",
+    "search",
+    "pipeline",
+)
+
 
 def register() -> None:
-    from ui.pages import (
-        alarms,
-        ground_track,
-        jobs,
-        live,
-        overview,
-        pipeline,
-        search,
-        statistics,
-        trends,
-    )
-
-    for page in (overview, trends, statistics, live, ground_track, alarms, jobs, search, pipeline):
-        page.register()
+    for name in PAGES:
+        importlib.import_module(f"ui.pages.{name}").register()

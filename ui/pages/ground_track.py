@@ -90,8 +90,8 @@ def map_options(
     return {
         "backgroundColor": "transparent",
         "animation": False,
-        "grid": {"left": 40, "right": 16, "top": 30, "bottom": 30},
-        "legend": {"textStyle": {"color": theme.TEXT}, "data": sorted(tracks)},
+        "grid": {"left": 40, "right": 16, "top": 36, "bottom": 28},
+        "legend": {"textStyle": {"color": theme.TEXT}, "data": sorted(tracks), "top": 4},
         "tooltip": {
             "trigger": "item",
             "backgroundColor": theme.SURFACE,
@@ -149,7 +149,8 @@ class GroundTrack:
             sat: theme.SERIES[i % len(theme.SERIES)] for i, sat in enumerate(sorted(tracks))
         }
         self.chart = ui.echart(map_options(tracks, self.positions)).classes("w-full")
-        self.chart.style("aspect-ratio: 2 / 1; max-height: 75vh").mark("ground-map")
+        self.chart.style("height: auto; aspect-ratio: 1.9 / 1; max-height: 80vh")
+        self.chart.mark("ground-map")
         columns = [
             {"name": "satellite", "label": "satellite", "field": "satellite", "align": "left"},
             {"name": "lat", "label": "latitude °", "field": "lat"},

@@ -245,7 +245,7 @@ class JobsTable:
         self.error.clear()
         try:
             page = await self.api.get(
-                "/query/jobs", {**self.params(), "limit": 50, "cursor": self.cursor}
+                "/query/jobs", {**self.params(), "limit": 20, "cursor": self.cursor}
             )
         except ApiError as exc:
             with self.error:

@@ -4,12 +4,16 @@ browser (``static/live.js``), so the chart is never rebuilt and memory stays fla
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import orjson
 from nicegui import ui
 
 from satmon.contract.events import METRICS
 from ui import services, theme
-from ui.hub import Sample
+from ui.api_client import ApiClient, ApiError
+from ui.hub import LiveHub, Sample
 from ui.layout import choose_satellite, frame
 from ui.widgets import age, note, number
 
@@ -29,13 +33,46 @@ def register() -> None:
             if chosen is None:
                 note("no satellite has telemetry yet")
                 return
-            LiveView(chosen)
+            LiveView(chosen, await initial_points(services.get().api, hub, chosen))
 
 
-def chart_options(metric: str, points: list[list[float]]) -> dict[str, object]:
+async def initial_points(api: ApiClient, hub: LiveHub, satellite: str) -> dict[str, list[Any]]:
+    """The window's points so far: the API's stored samples, then whatever the hub has
+    that is newer (a fresh dashboard has no memory of its own yet)."""
+    end = datetime.now(UTC)
+    params = {
+        "satellite": satellite,
+        "start": (end - timedelta(seconds=WINDOW_POINTS)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "mode": "samples",
+    }
+    points: dict[str, list[Any]] = {m: [] for m in METRICS}
+    try:
+        answer = await api.get("/trends/raw", params)
+    except ApiError:
+        answer = {"series": []}
+    for series in answer["series"]:
+        if series["metric"] in points:
+            points[series["metric"]] = [
+                list(p) for p in zip(series["timestamps"], series["values"] or [], strict=False)
+            ]
+    for sample in hub.last_minutes(satellite):
+        for metric, value in sample.values.items():
+            known = points.get(metric)
+            if known is not None and (not known or sample.ts_ms > known[-1][0]):
+                known.append([sample.ts_ms, value])
+    return {m: p[-WINDOW_POINTS:] for m, p in points.items()}
+
+
+def chart_options(metric: str, points: list[Any]) -> dict[str, object]:
     options = theme.echart_base()
     options["grid"] = {"left": 56, "right": 16, "top": 30, "bottom": 28}
     options["legend"] = {"show": False}
+    options["xAxis"] = {
+        **options["xAxis"],  # type: ignore[dict-item]
+        "splitNumber": 4,
+        "axisLabel": {"color": theme.MUTED, "hideOverlap": True, "formatter": "{HH}:{mm}:{ss}"},
+    }
     options["title"] = {
         "text": f"{metric.replace('_', ' ')} ({METRICS[metric][0]})",
         "textStyle": {"color": theme.TEXT, "fontSize": 13},
@@ -57,11 +94,10 @@ def chart_options(metric: str, points: list[list[float]]) -> dict[str, object]:
 
 
 class LiveView:
-    def __init__(self, satellite: str) -> None:
+    def __init__(self, satellite: str, history: dict[str, list[Any]]) -> None:
         hub = services.get().hub
         self.satellite = satellite
         self.client = ui.context.client
-        history = hub.last_minutes(satellite)[-WINDOW_POINTS:]
         with ui.row().classes("items-center gap-4 flex-wrap"):
             self.count = ui.label("").classes("text-muted text-sm").mark("live-count")
             self.last = ui.label("").classes("text-muted text-sm").mark("live-last")
@@ -75,14 +111,14 @@ class LiveView:
         self.charts: dict[str, str] = {}
         with ui.grid().classes("w-full grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-3"):
             for metric in METRICS:
-                points = [[s.ts_ms, s.values[metric]] for s in history if metric in s.values]
                 with ui.card().classes("w-full p-1"):
-                    chart = ui.echart(chart_options(metric, points)).classes("chart-small")
+                    chart = ui.echart(chart_options(metric, history[metric]))
+                    chart.classes("chart-small")
                     chart.mark(f"live-chart-{metric}")
                 self.charts[metric] = f"{chart.id}"
         self.received = 0
-        if history:
-            self._readout(history[-1])
+        if satellite in hub.latest:
+            self._readout(hub.latest[satellite])
         hub.sample.subscribe(self.on_sample)
 
     def on_sample(self, sample: Sample) -> None:

@@ -33,7 +33,8 @@ def register() -> None:
             FleetStrip(hub, chosen)
             if hub.limits_note:
                 note(hub.limits_note)
-            cards = [MetricCard(hub, chosen, name) for name in METRICS]
+            with ui.element("div").classes("w-full card-grid"):
+                cards = [MetricCard(hub, chosen, name) for name in METRICS]
 
             def on_sample(sample: Sample) -> None:
                 if sample.satellite == chosen:
@@ -96,7 +97,7 @@ class MetricCard:
         self.unit = METRICS[metric][0]
         self.ts_ms, values = latest_of(hub, satellite)
         value = values.get(metric)
-        with ui.card().classes("w-full sm:w-64").mark(f"card-{metric}"):
+        with ui.card().classes("w-full").mark(f"card-{metric}"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label(metric.replace("_", " ")).classes("text-muted uppercase text-xs")
                 self.stale = ui.label("").classes("state-badge").style(f"color:{theme.MUTED}")

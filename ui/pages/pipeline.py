@@ -101,8 +101,7 @@ def subscriptions(doc: list[dict[str, Any]]) -> None:
             "name": f"{s['name']} ({s['kind']})",
             "topic": s["topic"],
             "subscriber": s["subscriber"],
-            "lag": f"{s['lag']:,}",
-            "state": _lag_words(s),
+            "lag": _lag_words(s),
         }
         for s in doc
     ]
@@ -112,7 +111,6 @@ def subscriptions(doc: list[dict[str, Any]]) -> None:
             ("topic", "topic"),
             ("subscriber", "function"),
             ("lag", "lag"),
-            ("state", ""),
         ],
         rows,
         "key",
@@ -122,7 +120,7 @@ def subscriptions(doc: list[dict[str, Any]]) -> None:
 def _lag_words(sub: dict[str, Any]) -> str:
     if sub["committed"] is None:
         return "⚠ nothing committed yet" if sub["end_offset"] else "idle topic"
-    return "✔ caught up" if sub["lag"] == 0 else f"▲ {sub['lag']:,} behind"
+    return "✔ 0, caught up" if sub["lag"] == 0 else f"▲ {sub['lag']:,} behind"
 
 
 def functions(doc: dict[str, Any]) -> None:

@@ -115,5 +115,6 @@ def _errors_text(errors: list[ModelError]) -> str:
     parts = []
     for e in errors:
         ratio = f" (×{e.ratio:.2f})" if e.ratio is not None else ""
-        parts.append(f"{e.model} {number(e.mae, 3)}{ratio} on {e.points}")
+        mae = "–" if e.mae is None else f"{e.mae:.3g}"
+        parts.append(f"{e.model} {mae}{ratio} on {e.points}")
     return "; ".join(parts)
