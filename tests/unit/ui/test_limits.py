@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ui.limits import STYLES, Level, LimitSet, LimitTable, State, classify, worst
 
 LIMITS = LimitSet(yellow_low=-20, yellow_high=30, red_low=-40, red_high=45)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from ui.stats import model_errors, summarise
 
 
