@@ -63,7 +63,7 @@ def problem(error: ApiError | str, what: str) -> None:
     detail = error.detail if isinstance(error, ApiError) else error
     with (
         ui.row()
-        .classes("items-start gap-2 p-3 rounded w-full")
+        .classes("satmon-problem items-start gap-2 p-3 rounded w-full")
         .style(f"border:1px solid {theme.RED}; color:{theme.RED}")
         .mark("problem")
     ):
