@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@for f in functions/*/main.py; do $(BIN)/mypy "$$f" || exit 1; done  # one at a time: each is module `main`
 
 unit: install         ## tests that need no server
 	$(BIN)/pytest -m "not integration"
@@ -43,7 +44,7 @@ test: install lint    ## lint, then every test against the real servers (started
 
 bench: install
 	$(BIN)/satmon up --detach --without simulator
-	$(BIN)/satmon bench
+	$(BIN)/python -m bench
 
 clean: down
 	rm -rf .satmon

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from satmon.eventing.manifests import ManifestError, Topology, load_topology
+from satmon.eventing.crds import ManifestError
+from satmon.eventing.manifests import load_topology
+from satmon.eventing.topology import Topology
 from satmon.gc_tuning import tune_for_throughput
 from satmon.settings import get_settings
 

@@ -26,6 +26,7 @@ from cloudevents.http import CloudEvent
 from satmon.clients.vm import ImportLines, VictoriaMetrics, telemetry_import_body
 from satmon.contract.events import (
     METRICS,
+    PHYSICAL_LIMITS,
     TYPE_TELEMETRY,
     EventError,
     Telemetry,
@@ -140,6 +141,11 @@ _TIMESTAMP = re.compile(
 )
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _INT_LIMIT = 2**53
+_COLDEST, _LOWEST, _LEAST_VOLTAGE = (
+    PHYSICAL_LIMITS[m][0] for m in ("temperature", "altitude", "battery")
+)
+_SLOWEST, _FASTEST = PHYSICAL_LIMITS["velocity"]
+"""The contract's physical limits the fast path checks too (the reference would refuse)."""
 
 
 def fast_sample(item: Any) -> Sample | None:
@@ -186,6 +192,10 @@ def fast_sample(item: Any) -> Sample | None:
         math.isfinite(temperature + altitude + velocity + battery + solar)
         and -90.0 <= latitude <= 90.0
         and -180.0 <= longitude <= 180.0
+        and temperature >= _COLDEST
+        and altitude >= _LOWEST
+        and _SLOWEST <= velocity <= _FASTEST
+        and battery >= _LEAST_VOLTAGE
     ):
         return None
     return satellite, ms, floats
