@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     triton_metrics_port: int = 8502
     triton_model_repository: Path = REPO_ROOT / "triton" / "models"
 
+    # forecast models: the NASA SMAP/MSL folder that `satmon models train/evaluate` read
+    # (train/, test/, labeled_anomalies.csv; see data/nasa-smap-msl/README.md)
+    nasa_root: Path = REPO_ROOT / "data" / "nasa-smap-msl"
+
     api_token: str = "satmon-dev-token"
 
     # --- operation API (satmon.api) ---------------------------------------------------
@@ -73,6 +77,21 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 8080
     ui_api_url: str = Field("", description="the API the dashboard calls; default api_host:port")
+
+    # --- alarm-evaluator (satmon.pipeline.alarm_evaluator) ---------------------------
+    alarm_stale_factor: float = Field(3.0, description="stale after this many cadences")
+    alarm_stale_min_s: float = Field(2.0, description="never stale sooner than this")
+    alarm_stale_forget_s: float = Field(
+        86400.0, description="a satellite silent this long is not newly alarmed as stale"
+    )
+    alarm_anomaly_model: str = "vae_timeseries"
+    alarm_anomaly_threshold: float = Field(
+        0.8, description="anomaly score over which an outcome without its own threshold alarms"
+    )
+    alarm_publish_timeout_s: float = Field(5.0, description="Kafka acknowledgement wait")
+    alarm_outbox_after_s: float = Field(
+        2.0, description="a step not on Kafka after this long is re-published on a tick"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from satmon.api.feed import TelemetryFeed
 from satmon.api.pipeline import PipelineSources
+from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
 from satmon.api.upstream.postgres import Database
@@ -19,6 +21,8 @@ class Resources:
     vm: VictoriaMetricsReader
     publisher: Publisher
     satellites: SatelliteDirectory
+    feed: TelemetryFeed
+    queued: QueuedRows
     pipeline: PipelineSources = field(init=False)
 
     def __post_init__(self) -> None:
@@ -33,9 +37,11 @@ class Resources:
         satellites = SatelliteDirectory(
             vm, settings.api_satellite_cache_s, settings.api_satellite_lookback_s
         )
-        return cls(settings, db, vm, Publisher(settings), satellites)
+        feed = TelemetryFeed(settings)
+        return cls(settings, db, vm, Publisher(settings), satellites, feed, QueuedRows(db))
 
     async def close(self) -> None:
+        self.feed.close()
         self.publisher.close()
         await self.vm.close()
         self.db.close()
