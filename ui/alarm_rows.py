@@ -32,6 +32,11 @@ class AlarmRow:
     shelved: bool
     active: bool
 
+    @property
+    def title(self) -> str:
+        """``SAT-001 · temperature · limit``; a stale alarm (no metric) ``SAT-001 · stale``."""
+        return " · ".join(part for part in (self.satellite, self.metric, self.kind) if part)
+
 
 def items(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc, dict):
@@ -42,9 +47,14 @@ def items(doc: Any) -> list[dict[str, Any]]:
 def row(alarm: dict[str, Any]) -> AlarmRow:
     severity = str(alarm.get("severity") or "").lower()
     acknowledged = bool(alarm.get("acknowledged") or alarm.get("acknowledged_at"))
-    shelved = bool(alarm.get("shelved") or alarm.get("shelved_until"))
+    if alarm.get("state") is not None:  # the API's state: "shelved" only while it lasts
+        shelved = str(alarm["state"]).lower() == "shelved" or alarm.get("shelved") is True
+    else:
+        shelved = bool(alarm.get("shelved") or alarm.get("shelved_until"))
     state = str(alarm.get("state") or "active").lower()
-    active = state not in ("cleared", "normal", "returned", "rtn")
+    active = alarm.get("active")
+    if not isinstance(active, bool):  # the API says so; else read it from the state
+        active = not state.startswith(("cleared", "normal", "returned", "rtn"))
     words = ["shelved"] if shelved else []
     words.append("active" if active else "returned to normal")
     words.append("acknowledged" if acknowledged else "unacknowledged")

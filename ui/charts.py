@@ -178,7 +178,9 @@ def _band(
     opacity: float,
 ) -> list[dict[str, Any]]:
     """A shaded band as two stacked series: an invisible base at the lower edge and the
-    spread shaded above it (ECharts has no band series of its own)."""
+    spread shaded above it (ECharts has no band series of its own); broken where the
+    points pause, like the lines (two forecasts far apart are not one band)."""
+    n = min(len(stamps), len(lower), len(spread))
     common = {
         "type": "line",
         "stack": stack,
@@ -193,13 +195,13 @@ def _band(
     base = {
         **common,
         "name": name + BASE_SUFFIX,
-        "data": [[t, lo] for t, lo in zip(stamps, lower, strict=False)],
+        "data": with_breaks(stamps[:n], lower[:n]),
         "areaStyle": {"opacity": 0},
     }
     shaded = {
         **common,
         "name": name,
-        "data": [[t, s] for t, s in zip(stamps, spread, strict=False)],
+        "data": with_breaks(stamps[:n], spread[:n]),
         "color": colour,
         "areaStyle": {"color": colour, "opacity": opacity},
     }

@@ -33,6 +33,10 @@ NAV = (
     NavItem("Search", "/search", "search", per_satellite=False),
     NavItem("Pipeline", "/pipeline", "account_tree", per_satellite=False),
 )
+PAGE_RESPONSE_S = 15.0
+"""How long a page may take to build its first answer: NiceGUI's 3 s default turns a
+page that reads the API first into a 500 on a busy machine. What reads a lot (the ground
+track's orbits) loads after the browser has connected instead."""
 FEED_ICONS = {"live": ("sensors", theme.GREEN), "connecting": ("sync", theme.BLUE)}
 
 

@@ -116,9 +116,15 @@ class LimitTable:
     @classmethod
     def parse(cls, doc: Any) -> LimitTable:
         """Rows of ``{metric, satellite?, yellow_low, yellow_high, red_low, red_high}``
-        (also accepted: nested ``yellow`` / ``red`` objects with ``low`` / ``high``), as
-        a list or under ``items`` / ``limits``."""
-        rows = (doc.get("items") or doc.get("limits") or []) if isinstance(doc, dict) else doc
+        (also accepted: nested ``yellow`` / ``red`` objects with ``low`` / ``high``): the
+        API's page (the fleet-wide ``metrics`` and the per-satellite ``overrides``), a
+        list, or under ``items`` / ``limits``."""
+        if isinstance(doc, dict) and ("metrics" in doc or "overrides" in doc):
+            rows = [*(doc.get("metrics") or []), *(doc.get("overrides") or [])]
+        elif isinstance(doc, dict):
+            rows = doc.get("items") or doc.get("limits") or []
+        else:
+            rows = doc
         table = cls()
         for row in rows or []:
             if not isinstance(row, dict) or "metric" not in row:

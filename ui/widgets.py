@@ -75,3 +75,10 @@ def note(text: str) -> None:
     with ui.row().classes("items-center gap-2 text-muted"):
         ui.icon("info")
         ui.label(text)
+
+
+def loading(what: str) -> None:
+    """Says that a part of the page waits for the API (class ``satmon-loading``)."""
+    with ui.row().classes("satmon-loading items-center gap-2 text-muted"):
+        ui.spinner(size="1.2em")
+        ui.label(f"reading {what} …")

@@ -29,8 +29,11 @@ def dashboard(settings: Settings) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped on purpose: while Playwright's sync API is open, its event loop counts
+    as running in this thread, so asyncio tests elsewhere in the same session (NiceGUI's
+    User fixture, ``asyncio.run``) can only run once it is closed again."""
     executable = ensure_browser()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

@@ -22,13 +22,13 @@ from tests.integration.api.conftest import simulate, wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 HOUR_MS, WEEK_MS = 3_600_000, 7 * 86_400_000
 PAGES = (
-    "/",
-    "/trends",
-    "/statistics",
-    "/live",
+    "/?satellite=SAT-001",
+    "/trends?satellite=SAT-001&metric=temperature&range=1h",
+    "/statistics?satellite=SAT-001",
+    "/live?satellite=SAT-001",
     "/ground-track",
     "/alarms",
-    "/jobs",
+    "/jobs?satellite=SAT-001",
     "/search?q=completed",
     "/pipeline",
 )
@@ -72,7 +72,9 @@ def test_the_ground_track_has_a_marker_per_satellite(
     page: Page, dashboard: str, fleet: list[dict]
 ) -> None:
     page.goto(f"{dashboard}/ground-track")
-    option = wait_for_chart(page, lambda o: any(s.get("id") == "markers" for s in o["series"]))
+    option = wait_for_chart(
+        page, lambda o: any(s.get("id") == "markers" and s["data"] for s in o.get("series", []))
+    )
     markers = next(s for s in option["series"] if s.get("id") == "markers")
     assert sorted(d["name"] for d in markers["data"]) == sorted(s["id"] for s in _fleet(dashboard))
     for point in markers["data"]:
@@ -108,11 +110,12 @@ def test_an_injected_violation_raises_an_alarm_that_acknowledging_changes(
     now = int(time.time())
     _produce(settings, satellite, [now - 30 + i for i in range(30)], temperature=95.0)
     page.goto(f"{dashboard}/alarms")
-    card = page.locator(".q-card", has_text=f"{satellite} · temperature").first
-    card.wait_for(timeout=60_000)
-    assert "unacknowledged" in card.inner_text()
+    card = page.locator(".q-card", has_text=f"{satellite} · temperature · limit").first
+    card.wait_for(timeout=60_000)  # raised by the alarm-evaluator, listed by GET /alarms
+    assert "critical" in card.inner_text().lower() and "unacknowledged" in card.inner_text()
     card.get_by_role("button", name="acknowledge").click()
     page.get_by_label("token").fill(settings.api_token)
+    page.get_by_label("operator").fill("browser-test")
     page.get_by_role("button", name="use").click()
     page.wait_for_function(
         """(sat) => [...document.querySelectorAll('.q-card')].some((c) =>
@@ -120,6 +123,9 @@ def test_an_injected_violation_raises_an_alarm_that_acknowledging_changes(
         arg=satellite,
         timeout=30_000,
     )
+    alarm = _alarm(dashboard, satellite)  # the API holds the step, with who took it
+    assert alarm["acknowledged"] and alarm["acknowledged_by"] == "browser-test"
+    assert alarm["state"] == "active_acknowledged"
 
 
 def test_every_page_renders_without_a_problem(
@@ -128,6 +134,7 @@ def test_every_page_renders_without_a_problem(
     for path in PAGES:
         visit(page, f"{dashboard}{path}")
         page.wait_for_timeout(2500)  # charts and shared polls settle
+        page.locator(".satmon-loading").first.wait_for(state="detached", timeout=60_000)
         name = path.strip("/").split("?")[0] or "overview"
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
         problems = page.locator(".satmon-problem").all_inner_texts()
@@ -155,7 +162,20 @@ def _fleet(dashboard: str) -> list[dict]:
     return list(httpx.get(f"{dashboard}/api/v1/trends/satellites", timeout=10).json())
 
 
+def _alarm(dashboard: str, satellite: str) -> dict:
+    answer = httpx.get(
+        f"{dashboard}/api/v1/alarms",
+        params={"satellite": satellite, "kind": "limit", "metric": "temperature"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["items"][0])
+
+
 def _span(option: dict) -> int:
+    """The x axis' window in ms; 0 while the chart has no axis yet (data still loading)."""
+    if not option.get("xAxis"):
+        return 0
     axis = option["xAxis"][0]
     return int(axis.get("max") or 0) - int(axis.get("min") or 0)
 

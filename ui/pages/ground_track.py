@@ -12,8 +12,8 @@ from nicegui import ui
 from ui import geo, services, theme
 from ui.api_client import ApiClient, ApiError
 from ui.hub import LiveHub, Sample
-from ui.layout import frame
-from ui.widgets import age, note, number, problem
+from ui.layout import PAGE_RESPONSE_S, frame
+from ui.widgets import age, loading, note, number, problem
 
 PATH = "/ground-track"
 ORBIT_S = 95 * 60
@@ -22,7 +22,7 @@ MARKERS = "markers"
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def ground_track() -> None:
         hub = services.get().hub
         if not hub.fleet:
@@ -31,7 +31,7 @@ def register() -> None:
             if not hub.satellites:
                 note("no satellite has telemetry yet")
                 return
-            await GroundTrack.show(services.get().api, hub)
+            GroundTrack(services.get().api, hub)
 
 
 async def orbit(api: ApiClient, satellite: str) -> list[Any]:
@@ -52,13 +52,14 @@ async def orbit(api: ApiClient, satellite: str) -> list[Any]:
 
 
 def map_options(
-    tracks: dict[str, list[Any]], positions: dict[str, tuple[float, float]]
+    tracks: dict[str, list[Any]],
+    positions: dict[str, tuple[float, float]],
+    colours: dict[str, str],
 ) -> dict[str, Any]:
     axis = {
         "axisLabel": {"color": theme.MUTED},
         "splitLine": {"lineStyle": {"color": theme.BORDER}},
     }
-    colours = {sat: theme.SERIES[i % len(theme.SERIES)] for i, sat in enumerate(sorted(tracks))}
     series: list[dict[str, Any]] = [
         {
             "id": "coastlines",
@@ -81,8 +82,12 @@ def map_options(
                 "data": data,
                 "showSymbol": False,
                 "connectNulls": False,
-                "lineStyle": {"width": 1.5, "color": colours[sat], "type": "dashed"},
-                "color": colours[sat],
+                "lineStyle": {
+                    "width": 1.5,
+                    "color": colours.get(sat, theme.GREEN),
+                    "type": "dashed",
+                },
+                "color": colours.get(sat, theme.GREEN),
                 "silent": True,
             }
         )
@@ -127,28 +132,22 @@ def markers(positions: dict[str, tuple[float, float]], colours: dict[str, str]) 
 
 
 class GroundTrack:
-    @classmethod
-    async def show(cls, api: ApiClient, hub: LiveHub) -> None:
-        satellites = hub.satellites
-        answers = await asyncio.gather(*(orbit(api, s) for s in satellites), return_exceptions=True)
-        tracks: dict[str, list[Any]] = {}
-        for sat, answer in zip(satellites, answers, strict=True):
-            if isinstance(answer, ApiError):
-                problem(answer, f"{sat}'s last orbit could not be read")
-            elif isinstance(answer, BaseException):
-                raise answer
-            else:
-                tracks[sat] = answer
-        cls(hub, tracks)
+    """The map draws at once with every satellite's latest position (the live feed, else
+    the fleet's last sample); the last orbits, one query per satellite, follow once the
+    browser is connected, so a large fleet never holds the page's first answer back."""
 
-    def __init__(self, hub: LiveHub, tracks: dict[str, list[Any]]) -> None:
-        self.hub = hub
-        found = {sat: self.position_of(sat, tracks.get(sat)) for sat in hub.satellites}
+    def __init__(self, api: ApiClient, hub: LiveHub) -> None:
+        self.api, self.hub = api, hub
+        self.tracks: dict[str, list[Any]] = {}
+        found = {sat: self.position_of(sat, None) for sat in hub.satellites}
         self.positions = {s: p for s, p in found.items() if p is not None}
         self.colours = {
-            sat: theme.SERIES[i % len(theme.SERIES)] for i, sat in enumerate(sorted(tracks))
+            sat: theme.SERIES[i % len(theme.SERIES)] for i, sat in enumerate(hub.satellites)
         }
-        self.chart = ui.echart(map_options(tracks, self.positions)).classes("w-full")
+        self.notes = ui.column().classes("w-full")
+        with self.notes:
+            loading("each satellite's last orbit")
+        self.chart = ui.echart(map_options({}, self.positions, self.colours)).classes("w-full")
         self.chart.style("height: auto; aspect-ratio: 1.9 / 1; max-height: 80vh")
         self.chart.mark("ground-map")
         columns = [
@@ -162,11 +161,42 @@ class GroundTrack:
         )
         self.table.mark("positions")
         hub.sample.subscribe(self.on_sample)
+        ui.timer(0, self.load_orbits, once=True)
+
+    async def load_orbits(self) -> None:
+        await ui.context.client.connected()
+        satellites = self.hub.satellites
+        answers = await asyncio.gather(
+            *(orbit(self.api, s) for s in satellites), return_exceptions=True
+        )
+        self.notes.clear()
+        for sat, answer in zip(satellites, answers, strict=True):
+            if isinstance(answer, ApiError):
+                with self.notes:
+                    problem(answer, f"{sat}'s last orbit could not be read")
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                self.tracks[sat] = answer
+                if sat not in self.positions:
+                    position = self.position_of(sat, answer)
+                    if position is not None:
+                        self.positions[sat] = position
+        self.chart.options.clear()
+        self.chart.options.update(map_options(self.tracks, self.positions, self.colours))
+        self.chart.update()
+        self.table.rows = self.rows()
+        self.table.update()
 
     def position_of(self, satellite: str, track: list[Any] | None) -> tuple[float, float] | None:
         sample = self.hub.latest.get(satellite)
         if sample and "latitude" in sample.values and "longitude" in sample.values:
             return sample.values["longitude"], sample.values["latitude"]
+        last = (self.hub.fleet.get(satellite) or {}).get("latest") or {}
+        if isinstance(last.get("latitude"), int | float) and isinstance(
+            last.get("longitude"), int | float
+        ):
+            return float(last["longitude"]), float(last["latitude"])
         for lon, lat in reversed(track or []):
             if lon is not None and lat is not None:
                 return float(lon), float(lat)
@@ -181,10 +211,14 @@ class GroundTrack:
                     "satellite": sat,
                     "lat": number(lat, 2),
                     "lon": number(lon, 2),
-                    "seen": age(sample.ts_ms) if sample else "from the stored orbit",
+                    "seen": age(sample.ts_ms) if sample else self.last_seen(sat),
                 }
             )
         return out
+
+    def last_seen(self, satellite: str) -> str:
+        seen = (self.hub.fleet.get(satellite) or {}).get("last_seen")
+        return str(seen)[:19].replace("T", " ") if seen else "from the stored orbit"
 
     def on_sample(self, sample: Sample) -> None:
         if "latitude" not in sample.values or "longitude" not in sample.values:

@@ -12,7 +12,7 @@ from nicegui import ui
 from satmon.contract.events import METRICS
 from ui import services, theme
 from ui.api_client import ApiClient, ApiError
-from ui.layout import choose_satellite, frame
+from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame
 from ui.token import with_token
 from ui.widgets import note, number, problem
 
@@ -25,7 +25,7 @@ WATCH_FOR_S = 120.0
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def jobs(satellite: str | None = None) -> None:
         hub = services.get().hub
         if not hub.fleet:
@@ -69,7 +69,7 @@ class Submit:
         }
         try:
             accepted = await with_token(
-                lambda token: self.api.post("/inference/submit", body, token)
+                lambda writer: self.api.post("/inference/submit", body, writer.token)
             )
         except ApiError as exc:
             self.status.text = f"refused: {exc.detail}"

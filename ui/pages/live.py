@@ -14,7 +14,7 @@ from satmon.contract.events import METRICS
 from ui import services, theme
 from ui.api_client import ApiClient, ApiError
 from ui.hub import LiveHub, Sample
-from ui.layout import choose_satellite, frame
+from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame
 from ui.widgets import age, note, number
 
 PATH = "/live"
@@ -23,7 +23,7 @@ WINDOW_POINTS = 600
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def live(satellite: str | None = None) -> None:
         hub = services.get().hub
         if not hub.fleet:

@@ -11,7 +11,7 @@ from nicegui import ui
 from satmon.contract.events import METRICS
 from ui import services, theme
 from ui.hub import LiveHub, Sample
-from ui.layout import choose_satellite, frame, href
+from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame, href
 from ui.limits import Level, State, classify, worst
 from ui.widgets import StateBadge, age, note, number
 
@@ -20,7 +20,7 @@ STALE_CADENCES = 3.0
 
 
 def register() -> None:
-    @ui.page("/")
+    @ui.page("/", response_timeout=PAGE_RESPONSE_S)
     async def overview(satellite: str | None = None) -> None:
         hub = services.get().hub
         if not hub.fleet:
@@ -100,8 +100,14 @@ class MetricCard:
         with ui.card().classes("w-full").mark(f"card-{metric}"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label(metric.replace("_", " ")).classes("text-muted uppercase text-xs")
-                self.stale = ui.label("").classes("state-badge").style(f"color:{theme.MUTED}")
-                self.stale.mark(f"stale-{metric}")
+                with (
+                    ui.element("span")
+                    .classes("state-badge")
+                    .style(f"color:{theme.MUTED}")
+                    .mark(f"stale-{metric}") as self.stale
+                ):
+                    ui.icon("schedule")  # an icon font glyph: no emoji font needed
+                    ui.label("STALE")
             with ui.row().classes("items-baseline gap-2"):
                 self.value = ui.label(number(value)).classes("metric-value").mark(f"value-{metric}")
                 ui.label(self.unit).classes("text-muted")
@@ -128,7 +134,6 @@ class MetricCard:
 
     def check_stale(self, now_s: float) -> None:
         stale = is_stale(self.hub, self.satellite, self.ts_ms, now_s)
-        self.stale.text = "⏱ STALE" if stale else ""
         self.stale.set_visibility(stale)
         self.seen.text = f"last sample {age(self.ts_ms, now_s)}"
 

@@ -12,8 +12,8 @@ from nicegui import ui
 
 from ui import services, theme
 from ui.hub import Watch
-from ui.layout import frame
-from ui.widgets import note, number, problem
+from ui.layout import PAGE_RESPONSE_S, frame
+from ui.widgets import loading, note, number, problem
 
 PATH = "/pipeline"
 POLL_S = 5.0
@@ -27,7 +27,7 @@ SECTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def pipeline() -> None:
         hub = services.get().hub
         with (
@@ -44,6 +44,8 @@ class Section:
     def __init__(self, watch: Watch, render: Any, path: str) -> None:
         self.watch, self.render_body = watch, render
         self.body = ui.column().classes("w-full").mark(f"section-{path.rsplit('/', 1)[-1]}")
+        with self.body:
+            loading(path)
         watch.subscribe(self.render)
         ui.timer(0, self.first, once=True)
 

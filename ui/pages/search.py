@@ -11,7 +11,7 @@ from nicegui import ui
 
 from ui import services
 from ui.api_client import ApiError
-from ui.layout import frame
+from ui.layout import PAGE_RESPONSE_S, frame
 from ui.widgets import note, problem
 
 PATH = "/search"
@@ -24,7 +24,7 @@ KIND_ICONS = {
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def search(q: str | None = None, offset: int = 0) -> None:
         with frame("Search", PATH):
             box = (

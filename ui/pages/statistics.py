@@ -11,7 +11,7 @@ from nicegui import ui
 from satmon.contract.events import METRICS
 from ui import services
 from ui.api_client import ApiClient, ApiError
-from ui.layout import choose_satellite, frame
+from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame
 from ui.stats import ModelError, Summary, model_errors, summarise
 from ui.views import PRESETS, View
 from ui.widgets import note, number, problem
@@ -23,7 +23,7 @@ BUCKETS = 2000
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def statistics(
         satellite: str | None = None,
         range: str | None = None,

@@ -14,7 +14,7 @@ from nicegui import ui
 from satmon.contract.events import METRICS
 from ui import charts, services
 from ui.api_client import ApiClient, ApiError
-from ui.layout import choose_satellite, frame
+from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame
 from ui.views import PRESETS, View
 from ui.widgets import note, problem
 
@@ -22,7 +22,7 @@ PATH = "/trends"
 
 
 def register() -> None:
-    @ui.page(PATH)
+    @ui.page(PATH, response_timeout=PAGE_RESPONSE_S)
     async def trends(
         satellite: str | None = None,
         metric: str | None = None,

@@ -81,3 +81,13 @@ def test_the_x_axis_spans_exactly_the_asked_window() -> None:
     assert options["yAxis"]["name"] == "V"
     assert options["legend"]["data"] == ["raw"]
     assert {z["type"] for z in options["dataZoom"]} == {"inside", "slider"}
+
+
+def test_the_vae_band_breaks_between_two_forecasts_far_apart() -> None:
+    stamps = [0, 1000, 2000, 3000, 600_000, 601_000, 602_000, 603_000]  # ms: two jobs' points
+    vae = {"model": "vae_timeseries", "timestamps": stamps, "values": [1.0] * 8}
+    vae |= {"lower": [0.5] * 8, "upper": [1.5] * 8}
+    base, band, line = forecast_series({"series": [vae]})
+    for series in (base, band, line):
+        breaks = [p for p in series["data"] if p[1] is None]
+        assert len(breaks) == 1 and 3000 < breaks[0][0] < 600_000, series["name"]

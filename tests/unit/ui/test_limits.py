@@ -61,3 +61,17 @@ def test_table_parses_flat_and_nested_rows_with_overrides() -> None:
     assert LimitTable.parse([{"metric": "altitude", "red_low": 400}]).for_(None, "altitude") == (
         LimitSet(None, None, 400, None)
     )
+
+
+def test_table_reads_the_api_page_of_sets_in_force_and_overrides() -> None:
+    fleet = {
+        "metric": "temperature",
+        "satellite": None,
+        "source": "contract",
+        **{"yellow_low": -42.5, "yellow_high": 42.5, "red_low": -47.5, "red_high": 47.5},
+    }
+    override = {**fleet, "satellite": "SAT-001", "source": "stored", "red_high": 30.0}
+    table = LimitTable.parse({"satellite": None, "metrics": [fleet], "overrides": [override]})
+    assert table.for_("SAT-002", "temperature") == LimitSet(-42.5, 42.5, -47.5, 47.5)
+    assert table.for_("SAT-001", "temperature") == LimitSet(-42.5, 42.5, -47.5, 30.0)
+    assert classify(45.0, table.for_("SAT-002", "temperature")).level is Level.YELLOW
