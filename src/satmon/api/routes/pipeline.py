@@ -82,7 +82,7 @@ async def dead_letters(
     def read() -> tuple[dict[str, int], list[dict[str, Any]]]:
         names = [t for t in sources.kafka.topic_names() if t.endswith(DLQ_SUFFIX)]
         flows = sources.kafka.flows(names, 60)
-        letters = [dead_letter(r) for t in names for r in sources.kafka.tail(t, newest)]
+        letters = [dead_letter(r) for r in sources.kafka.tail_many(names, newest)]
         return {f.topic: f.retained for f in flows}, letters
 
     held, letters = await run_in_threadpool(read)
@@ -106,7 +106,7 @@ async def functions(sources: PipelineDep, window_s: Window = 300) -> Functions:
         wanted = sorted({t for s in subs for t in s.topics} & set(names))
         arrived = {f.topic: f.arrived for f in sources.kafka.flows(wanted, window_s)}
         dlqs = [t for t in names if t.endswith(DLQ_SUFFIX)]
-        letters = [dead_letter(r) for t in dlqs for r in sources.kafka.tail(t, 1000, since)]
+        letters = [dead_letter(r) for r in sources.kafka.tail_many(dlqs, 1000, since)]
         return arrived, letters
 
     arrived, letters = await run_in_threadpool(read)

@@ -134,23 +134,23 @@ class KafkaAdminReader:
             )
         return out
 
-    def tail(self, topic: str, newest: int, since_ms: int | None = None) -> list[Record]:
-        """Up to ``newest`` of a topic's latest records (only those from ``since_ms`` on)."""
+    def tail_many(
+        self, topics: Sequence[str], newest: int, since_ms: int | None = None
+    ) -> list[Record]:
+        """Up to ``newest`` of each topic's latest records (only those from ``since_ms``
+        on), read through one assignment of all their partitions: a fetch round per topic
+        made the dead letters of many topics slow to read."""
         with self._lock:
             consumer = self._consumer_client()
-            parts = self._partitions(topic)
-            marks = {p: self._watermarks(consumer, topic, p) for p in parts}
-            starts = {p: max(low, high - newest) for p, (low, high) in marks.items()}
-            if since_ms is not None:
-                asked = [TopicPartition(topic, p, since_ms) for p in parts]
-                found = self._call(lambda: consumer.offsets_for_times(asked, self.timeout_s))
-                for f in found:
-                    first = f.offset if f.offset >= 0 else marks[f.partition][1]
-                    starts[f.partition] = max(starts[f.partition], first)
-            todo = {p: marks[p][1] for p in parts if starts[p] < marks[p][1]}
+            starts: dict[tuple[str, int], int] = {}
+            todo: dict[tuple[str, int], int] = {}
+            for topic in topics:
+                for p, start, end in self._tail_ranges(consumer, topic, newest, since_ms):
+                    if start < end:
+                        starts[(topic, p)], todo[(topic, p)] = start, end
             if not todo:
                 return []
-            consumer.assign([TopicPartition(topic, p, starts[p]) for p in todo])
+            consumer.assign([TopicPartition(t, p, starts[(t, p)]) for t, p in todo])
             records: list[Record] = []
             deadline = time.monotonic() + self.timeout_s
             try:
@@ -159,14 +159,36 @@ class KafkaAdminReader:
                         if message.error() is not None:
                             continue
                         records.append(_record(message))
-                        if message.offset() + 1 >= todo.get(message.partition(), 0):
-                            todo.pop(message.partition(), None)
+                        where = (message.topic(), message.partition())
+                        if message.offset() + 1 >= todo.get(where, 0):
+                            todo.pop(where, None)
             except KafkaException as exc:
                 raise Unavailable(NAME, str(exc)) from exc
             finally:
                 consumer.unassign()
         records.sort(key=lambda r: (r.timestamp_ms, r.offset), reverse=True)
-        return records[:newest]
+        kept: dict[str, int] = {}
+        out = []
+        for record in records:  # the newest ``newest`` of each topic
+            if kept.get(record.topic, 0) < newest:
+                kept[record.topic] = kept.get(record.topic, 0) + 1
+                out.append(record)
+        return out
+
+    def _tail_ranges(
+        self, consumer: Any, topic: str, newest: int, since_ms: int | None
+    ) -> list[tuple[int, int, int]]:
+        """Per partition of ``topic``: (partition, first offset to read, end offset)."""
+        parts = self._partitions(topic)
+        marks = {p: self._watermarks(consumer, topic, p) for p in parts}
+        starts = {p: max(low, high - newest) for p, (low, high) in marks.items()}
+        if since_ms is not None:
+            asked = [TopicPartition(topic, p, since_ms) for p in parts]
+            found = self._call(lambda: consumer.offsets_for_times(asked, self.timeout_s))
+            for f in found:
+                first = f.offset if f.offset >= 0 else marks[f.partition][1]
+                starts[f.partition] = max(starts[f.partition], first)
+        return [(p, starts[p], marks[p][1]) for p in parts]
 
     # --- helpers ----------------------------------------------------------------------
     def _partitions(self, topic: str) -> list[int]:
