@@ -109,3 +109,35 @@ def test_an_unknown_metric_lists_the_known_ones(api: TestClient, token_headers) 
     )
     assert answer.status_code == 422 and answer.json()["field"] == "path.metric"
     assert "temperature" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "operator": "j\x00doe"}, "body.operator"),
+        ({**GOOD, "operator": "' OR '1'='1"}, "body.operator"),
+        ({**GOOD, "operator": "jdoe", "comment": "new model\x00"}, "body.comment"),
+    ],
+)
+def test_names_with_quotes_and_text_with_nul_are_refused_before_the_database(
+    api: TestClient, token_headers: dict[str, str], sat: str, body: dict, field: str
+) -> None:
+    answer = api.put(
+        "/api/v1/limits/temperature", json={**body, "satellite": sat}, headers=token_headers
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == PROBLEM and answer.json()["field"] == field
+    withdraw = api.delete(
+        "/api/v1/limits/temperature",
+        params={"operator": body["operator"], "satellite": sat},
+        headers=token_headers,
+    )
+    assert withdraw.status_code == 422 if field == "body.operator" else 200, withdraw.text
+
+
+def test_prose_is_stored_as_sent(api: TestClient, token_headers: dict[str, str], sat: str) -> None:
+    comment = "after the 'safe mode' event; see OPS-12 <b>\n(two lines)"
+    body = {**GOOD, "operator": "Night Shift", "comment": comment, "satellite": sat}
+    answer = api.put("/api/v1/limits/temperature", json=body, headers=token_headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["comment"] == comment and answer.json()["changed_by"] == "Night Shift"

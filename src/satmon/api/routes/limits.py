@@ -17,6 +17,7 @@ from satmon.api.schemas.limits import (
     LimitsPage,
     LimitVersionOut,
 )
+from satmon.api.schemas.operators import OPERATOR_MAX, OPERATOR_PATTERN, PROSE_MAX, PROSE_PATTERN
 from satmon.contract.events import METRICS, SATELLITE_ID_PATTERN
 from satmon.contract.limits import LimitSet, default_limits, problems
 from satmon.store import limits as store
@@ -89,9 +90,17 @@ async def withdraw_limits(
     metric: MetricPath,
     _token: CallerToken,
     db: DatabaseDep,
-    operator: Annotated[str, Query(min_length=1, max_length=64, description="who withdraws it")],
+    operator: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=OPERATOR_MAX,
+            pattern=OPERATOR_PATTERN,
+            description="who withdraws it",
+        ),
+    ],
     satellite: SatelliteQuery = None,
-    comment: Annotated[str | None, Query(max_length=500)] = None,
+    comment: Annotated[str | None, Query(max_length=PROSE_MAX, pattern=PROSE_PATTERN)] = None,
 ) -> LimitSetOut:
     return await run_in_threadpool(_store, db, metric, satellite, None, operator, comment)
 

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from satmon.api.schemas.operators import operator_field, prose_field
 from satmon.contract.alarms import Action, Kind, Severity, State
 
-OPERATOR = Field(min_length=1, max_length=64, description="who takes the step (stored with it)")
+OPERATOR = operator_field("who takes the step (stored with it)")
 
 
 class AlarmStep(BaseModel):
@@ -99,7 +100,7 @@ class Acknowledge(BaseModel):
     )
 
     operator: str = OPERATOR
-    comment: str | None = Field(None, max_length=500)
+    comment: str | None = prose_field("a note stored with the step")
 
 
 class Shelve(BaseModel):
@@ -113,7 +114,7 @@ class Shelve(BaseModel):
     )
 
     operator: str = OPERATOR
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = prose_field("why it is shelved", required=True)
     until: datetime | None = Field(None, description="RFC 3339, with a time zone")
     duration_s: int | None = Field(None, ge=1, le=30 * 86400)
 

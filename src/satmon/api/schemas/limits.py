@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from satmon.api.schemas.operators import operator_field, prose_field
 from satmon.contract.events import SATELLITE_ID_PATTERN
 
-OPERATOR = Field(min_length=1, max_length=64, description="who makes the change (stored with it)")
+OPERATOR = operator_field("who makes the change (stored with it)")
 
 
 class LimitValues(BaseModel):
@@ -55,7 +56,7 @@ class LimitPut(LimitValues):
         description="this satellite only (omit: the fleet-wide set)",
     )
     operator: str = OPERATOR
-    comment: str | None = Field(None, max_length=500)
+    comment: str | None = prose_field("why (stored with the version)")
 
 
 class LimitSetOut(LimitValues):
