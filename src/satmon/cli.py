@@ -72,6 +72,7 @@ def up(
         raise typer.Exit(1) from exc
     console.print(f"[green]up in {time.monotonic() - began:.1f}s[/]")
     _print_status(launcher)
+    _print_dashboard_url(launcher)
     if not detach:
         console.print("[dim]Ctrl-C stops everything[/]")
         launcher.supervise()
@@ -119,6 +120,15 @@ def _print_status(launcher: object) -> bool:
         )
     Console().print(table)
     return ok
+
+
+def _print_dashboard_url(launcher: object) -> None:
+    from satmon.stack.components import dashboard_url
+    from satmon.stack.launcher import Launcher
+
+    assert isinstance(launcher, Launcher)
+    if any(row.name == "dashboard" and row.healthy for row in launcher.status(["dashboard"])):
+        console.print(f"[green bold]dashboard:[/] {dashboard_url(launcher.settings)}")
 
 
 def _duration(seconds: float) -> str:

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     logs_ship_poll_s: float = Field(0.1, description="how often the shipper reads the files")
     logs_query_limit: int = Field(1000, description="most records one page of the API holds")
 
+    # --- dashboard (ui/, python -m ui) ------------------------------------------------
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8080
+    ui_api_url: str = Field("", description="the API the dashboard calls; default api_host:port")
+
     # --- alarm-evaluator (satmon.pipeline.alarm_evaluator) ---------------------------
     alarm_stale_factor: float = Field(3.0, description="stale after this many cadences")
     alarm_stale_min_s: float = Field(2.0, description="never stale sooner than this")

@@ -23,6 +23,7 @@ from satmon.api.routes import (
     inference,
     limits,
     logs,
+    pipeline,
     query,
     search,
     stream,
@@ -41,6 +42,7 @@ ROUTERS = (
     logs.router,
     limits.router,
     alarms.router,
+    pipeline.router,
 )
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
@@ -55,6 +57,7 @@ TAGS = [
     {"name": "logs", "description": "the components' log records, filtered and paged"},
     {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
     {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
+    {"name": "pipeline", "description": "topics, consumer lag, dead letters, functions, models"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

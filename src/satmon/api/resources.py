@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from satmon.api.feed import TelemetryFeed
+from satmon.api.pipeline import PipelineSources
 from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
@@ -24,6 +25,10 @@ class Resources:
     feed: TelemetryFeed
     queued: QueuedRows
     logs: LogStoreReader
+    pipeline: PipelineSources = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = PipelineSources(self.settings)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -44,3 +49,4 @@ class Resources:
         await self.vm.close()
         await self.logs.close()
         self.db.close()
+        await self.pipeline.close()

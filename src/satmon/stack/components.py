@@ -196,6 +196,32 @@ def _api_ready(settings: Settings) -> bool:
     return _http_ok(f"http://{settings.api_host}:{settings.api_port}/readyz")
 
 
+def _dashboard(settings: Settings) -> ProcessSpec:
+    """The NiceGUI dashboard (``python -m ui`` from the repository root); it answers
+    ``/api/v1`` too, by passing those requests on to the API."""
+    return ProcessSpec(
+        name="dashboard",
+        kind="app",
+        argv=[sys.executable, "-m", "ui", *_dashboard_address(settings)],
+        ports=[settings.ui_port],
+        cwd=settings.repo_root,
+        healthy=lambda: _dashboard_ready(settings),
+        start_timeout_s=60,
+    )
+
+
+def _dashboard_address(settings: Settings) -> list[str]:
+    return ["--host", settings.ui_host, "--port", str(settings.ui_port)]
+
+
+def dashboard_url(settings: Settings) -> str:
+    return f"http://{settings.ui_host}:{settings.ui_port}/"
+
+
+def _dashboard_ready(settings: Settings) -> bool:
+    return _http_ok(dashboard_url(settings) + "healthz")
+
+
 def _http_ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2.0).status_code == 200
@@ -243,6 +269,7 @@ COMPONENTS: dict[str, Component] = {
             "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
         ),
         Component("api", "app", _api, _api_ready, stop_timeout_s=10),
+        Component("dashboard", "app", _dashboard, _dashboard_ready, stop_timeout_s=10),
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }
