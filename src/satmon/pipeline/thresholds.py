@@ -41,6 +41,8 @@ MAX_AGE_S = 3600.0
 MAX_LEARN_PER_CALL = 8
 MAX_WINDOWS = 800
 """Windows scored per learning, evenly strided over the lookback."""
+REQUEST_WINDOWS = 256
+"""Windows per model request: the models' ``max_batch_size`` (``triton/models/*/config.pbtxt``)."""
 
 SeriesKey = tuple[str, str]
 
@@ -113,8 +115,14 @@ def learn_threshold(
     windows = history_windows(values)
     if len(windows) < MIN_HISTORY_WINDOWS:
         return None
-    scores = get_model().forecast(ANOMALY_MODEL, windows, period=period)["anomaly_score"]
-    value = anomaly_threshold(scores)
+    model = get_model()
+    scores = [
+        model.forecast(ANOMALY_MODEL, windows[i : i + REQUEST_WINDOWS], period=period)[
+            "anomaly_score"
+        ]
+        for i in range(0, len(windows), REQUEST_WINDOWS)
+    ]
+    value = anomaly_threshold(np.concatenate(scores))
     log.info("learned the anomaly threshold of %s %s: %s", satellite_id, metric, value)
     return value
 

@@ -67,8 +67,10 @@ def test_a_threshold_is_learned_from_history_stored_and_then_read_back() -> None
     key = ("SAT-001", "battery")
     first = thresholds.thresholds_for([key], vm, lambda: model, {}, now_s=NOW_S)
     assert set(first) == {key} and first[key] > 0
-    [(called, n_windows)] = model.calls
-    assert called == "vae_timeseries" and 0.9 * thresholds.MAX_WINDOWS < n_windows <= 800
+    calls = list(model.calls)
+    assert {called for called, _ in calls} == {"vae_timeseries"}
+    assert all(n <= thresholds.REQUEST_WINDOWS for _, n in calls)  # the models' max batch
+    assert 0.9 * thresholds.MAX_WINDOWS < sum(n for _, n in calls) <= thresholds.MAX_WINDOWS
     [stored] = vm.other_series
     assert stored.labels == {
         "__name__": THRESHOLD_METRIC,
@@ -78,10 +80,10 @@ def test_a_threshold_is_learned_from_history_stored_and_then_read_back() -> None
     }
     assert stored.values == [first[key]] and stored.timestamps == [int(NOW_S * 1000)]
     again = thresholds.thresholds_for([key], vm, lambda: model, {}, now_s=NOW_S + 60)
-    assert again == first and len(model.calls) == 1  # read back, not relearned
+    assert again == first and len(model.calls) == len(calls)  # read back, not relearned
     later = NOW_S + thresholds.MAX_AGE_S + 1
     thresholds.thresholds_for([key], vm, lambda: model, {}, now_s=later)
-    assert len(model.calls) == 2 and len(vm.other_series) == 2  # stale: learned again
+    assert len(model.calls) > len(calls) and len(vm.other_series) == 2  # stale: learned again
 
 
 def test_a_noisier_series_gets_a_higher_threshold() -> None:
