@@ -25,6 +25,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         "Kafka → dispatcher → telemetry-writer → VictoriaMetrics: throughput against "
         "VictoriaMetrics' ceiling and a naive consumer, event → stored latency",
     ),
+    "api": Benchmark(
+        "bench.api_bench",
+        True,
+        "operation API: trends/raw and compare against the direct VictoriaMetrics query, CSV "
+        "of a week, submit against bare Kafka produce acknowledgements, under 1,000 events/s",
+    ),
     "triton": Benchmark(
         "bench.triton_bench", False, "Triton vs in-process torch for the forecast models"
     ),

@@ -48,6 +48,7 @@ from bench.pipeline.procs import cleanup, start_writer
 from bench.pipeline.report import report
 from bench.pipeline.runs import run_direct, run_naive
 from satmon.clients.vm import VictoriaMetrics
+from satmon.eventing.cli import DISPATCHER_YOUNG_THRESHOLD
 from satmon.eventing.manifests import load_topology
 from satmon.eventing.topology import HttpSink
 from satmon.gc_tuning import tune_for_throughput
@@ -90,7 +91,8 @@ def bench(
     """Telemetry ingest: satmon beside Telegraf, VictoriaMetrics' ceiling, a naive
     consumer, and event → stored latency."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    tune_for_throughput()  # the latency run's dispatcher runs in this process
+    # the latency run's dispatcher runs in this process, tuned as `eventing dispatch` is
+    tune_for_throughput(DISPATCHER_YOUNG_THRESHOLD)
     settings = get_settings()
     run_id = uuid.uuid4().hex[:6]
     root = settings.repo_root

@@ -102,15 +102,20 @@ def proc_cpu(pid: int) -> float | None:
 
 
 def cleanup(settings: Settings, vm: VictoriaMetrics, topics: list[str], run_id: str) -> None:
+    """Delete the run's topics and series; each step on its own, so that a slow topic
+    deletion does not leave the series behind (cleanup must not hide the results)."""
     try:
         if topics:
             admin = make_admin(settings)
             for future in admin.delete_topics(topics).values():
                 future.result(30)
+    except Exception as exc:
+        log.warning("bench topics not all deleted: %s", exc)
+    try:
         httpx.post(
             f"{settings.vm_url}/api/v1/admin/tsdb/delete_series",
             params={"match[]": f'{{satellite_id=~"BENCH-{run_id}.*"}}'},
             timeout=30,
-        )
-    except Exception as exc:  # cleanup must not hide the results
-        log.warning("bench cleanup incomplete: %s", exc)
+        ).raise_for_status()
+    except Exception as exc:
+        log.warning("bench series not deleted: %s", exc)

@@ -75,7 +75,7 @@ def decode(
     timestamp_ms: int = 0,
 ) -> Envelope:
     """Decode one record; never raises (a bad record gets ``error`` set)."""
-    raw_headers: list[Header] = list(headers) if headers else []
+    raw_headers: list[Header] = headers if type(headers) is list else list(headers or ())
     env = Envelope(topic, partition, offset, key, value, raw_headers, timestamp_ms)
     try:
         attrs = _attributes(raw_headers)

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from satmon.settings import REPO_ROOT
-
-
-def copy_checkout(dest: Path) -> Path:
-    """functions/, eventing/ (without the CRDs) and stack.yml of this checkout, under dest."""
-    shutil.copytree(
-        REPO_ROOT / "functions", dest / "functions", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copytree(
-        REPO_ROOT / "eventing", dest / "eventing", ignore=shutil.ignore_patterns("crds")
-    )
-    shutil.copy(REPO_ROOT / "stack.yml", dest / "stack.yml")
-    return dest
+from tests.checkout import copy_checkout
 
 
 @pytest.fixture
