@@ -150,25 +150,26 @@ def validation_loss(model: Forecaster, ws: WindowSet) -> float:
 
 
 def calibrate_interval(model: TimeSeriesVAE, val_set: WindowSet, coverage: float = 0.8) -> None:
-    """Set ``model.interval_scale`` [H] so [lower, upper] covers ``coverage`` of val truth
-    (windows that move at all; a flat window's interval is exact)."""
+    """Set ``model.band`` [2, H]: the margins (in window spreads) below the sampled low
+    quantile and above the high one that put ``(1 - coverage) / 2`` of validation truth
+    below ``lower`` and as much above ``upper`` (windows that move at all; a flat
+    window's interval is exact)."""
     moving = val_set.x.std(axis=1) > 0
     x, y = val_set.x[moving][:50_000], val_set.y[moving][:50_000]
-    model.interval_scale.fill_(1.0)
+    model.band.zero_()
     out = predict_windows(model, x)
-    point, lo, hi = out["forecast"], out["lower"], out["upper"]
-    scales = np.logspace(-1, 3, 81)
-    best = np.full(model.horizon, scales[-1])
-    for h in range(model.horizon):
-        for s in scales:
-            inside = (y[:, h] >= point[:, h] + s * (lo[:, h] - point[:, h])) & (
-                y[:, h] <= point[:, h] + s * (hi[:, h] - point[:, h])
-            )
-            if inside.mean() >= coverage:
-                best[h] = s
-                break
-    model.interval_scale.copy_(torch.as_tensor(best, dtype=torch.float32))
-    log.info("interval scale per step: %s", np.round(best, 2).tolist())
+    scale = (x - x[:, -1:]).std(axis=1, keepdims=True)  # as experts.scale_window
+    below = (y - out["lower"]) / scale  # [N, H], window spreads
+    above = (y - out["upper"]) / scale
+    tail = (1.0 - coverage) / 2.0
+    band = np.stack(
+        [
+            np.minimum(np.quantile(below, tail, axis=0), 0.0),
+            np.maximum(np.quantile(above, 1.0 - tail, axis=0), 0.0),
+        ]
+    )
+    model.band.copy_(torch.as_tensor(band, dtype=torch.float32))
+    log.info("interval margins per step: %s", np.round(band, 3).tolist())
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -5,8 +5,9 @@ Gaussian (dim 32); the decoder maps a latent sample to the reconstruction of the
 and to the forecast of the next 10 points (the expert gate plus a correction,
 ``experts.py``). At inference the point forecast decodes the latent mean. The spread
 decodes a fixed set of quasi-random latent samples (deterministic, and the same whatever
-the batch) and takes their p10 / p90, widened per step by a factor calibrated to cover
-80 % of validation truth. The anomaly score is the reconstruction error in the series'
+the batch) and takes their p10 / p90, each moved out by a margin per step (in window
+spreads) calibrated so that the interval covers 80 % of validation truth: the samples
+alone spread far too little. The anomaly score is the reconstruction error in the series'
 own units (the RMS error of the normalised reconstruction times the window's spread), so
 a per-series threshold learned from that series' nominal history applies to it.
 """
@@ -34,7 +35,7 @@ class TimeSeriesVAE(nn.Module):
     """VAE forecaster. ``predict`` takes raw ``[B, window]`` and returns raw outputs."""
 
     latent_eps: torch.Tensor
-    interval_scale: torch.Tensor
+    band: torch.Tensor
 
     def __init__(
         self,
@@ -84,8 +85,9 @@ class TimeSeriesVAE(nn.Module):
         sobol = torch.quasirandom.SobolEngine(latent_dim, scramble=True, seed=0)
         u = sobol.draw(n_samples).clamp(1e-4, 1 - 1e-4)
         self.register_buffer("latent_eps", torch.erfinv(2 * u - 1) * 2**0.5)
-        # Widening of the sampled p10/p90 so they cover ~80 % of validation truth: [H].
-        self.register_buffer("interval_scale", torch.ones(horizon))
+        # Normalised margins added below / above the sampled p10 / p90 so that they
+        # cover ~80 % of validation truth (train.calibrate_interval): [2, H].
+        self.register_buffer("band", torch.zeros(2, horizon))
 
     # --- the VAE proper -----------------------------------------------------------
     def encode(self, z: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -160,8 +162,8 @@ class TimeSeriesVAE(nn.Module):
             centre = _quantile_sorted(ordered, 0.5)
             q_lo = _quantile_sorted(ordered, self.quantiles[0])
             q_hi = _quantile_sorted(ordered, self.quantiles[1])
-            lower = point + self.interval_scale * (q_lo - centre).clamp(max=0.0)
-            upper = point + self.interval_scale * (q_hi - centre).clamp(min=0.0)
+            lower = point + (q_lo - centre).clamp(max=0.0) + self.band[0].clamp(max=0.0)
+            upper = point + (q_hi - centre).clamp(min=0.0) + self.band[1].clamp(min=0.0)
             out["lower"] = unscale(lower, last, scale)
             out["upper"] = unscale(upper, last, scale)
         return out

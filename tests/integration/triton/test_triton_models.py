@@ -96,17 +96,7 @@ def test_batch_of_64_equals_64_single_requests(forecaster: TritonForecaster, mod
     singles = [forecaster.forecast(model, x[i : i + 1]) for i in range(64)]
     for name, value in together.items():
         stacked = np.concatenate([s[name] for s in singles])
-        rtol = spread_rtol(model) if name in ("lower", "upper") else 1e-5
-        np.testing.assert_allclose(value, stacked, rtol=rtol, atol=1e-4, err_msg=name)
-
-
-def spread_rtol(model: str) -> float:
-    """The interval's tolerance: its p10 / p90 are float32 decodes, whose rounding depends
-    on the batch (about 2e-7 of the value), widened by the calibrated ``interval_scale``."""
-    from satmon.forecast.modelio import load_model
-
-    scale = float(load_model(model).interval_scale.max())
-    return max(1e-5, 2e-7 * scale)
+        np.testing.assert_allclose(value, stacked, rtol=1e-5, atol=1e-4, err_msg=name)
 
 
 def test_the_anomaly_score_is_in_the_series_units(forecaster: TritonForecaster) -> None:

@@ -145,3 +145,21 @@ def test_the_loss_charges_extra_for_being_worse_than_the_series_baseline(
 def test_unknown_model_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown model"):
         build_model("lstm")
+
+
+def test_the_vae_interval_is_calibrated_to_cover_80_percent() -> None:
+    """An untrained VAE's samples spread almost nothing; the calibrated margins make
+    [lower, upper] cover about 80 % of the truth of the windows they were fitted on."""
+    from satmon.forecast.datasets import WindowSet, windows_from_series
+    from satmon.forecast.inference import predict_windows
+    from satmon.forecast.train import calibrate_interval
+
+    torch.manual_seed(0)
+    vae = build_model("vae_timeseries").eval()
+    walk = np.cumsum(np.random.default_rng(4).normal(size=4000))
+    x, y = windows_from_series(walk)
+    calibrate_interval(vae, WindowSet(x, y, np.full(len(x), "walk")))
+    out = predict_windows(vae, x)
+    inside = (y >= out["lower"]) & (y <= out["upper"])
+    assert 0.78 <= inside.mean() <= 0.82
+    assert (vae.band[0] < 0).all() and (vae.band[1] > 0).all()
