@@ -8,7 +8,8 @@ and their job ids derive from the tick so a redelivered tick queues nothing new.
 
 A job that cannot succeed as asked (unknown model, too few points) ends as a
 ``forecast.failed`` event with the reason; an unreachable VictoriaMetrics or Triton
-raises TransientError so the request is retried.
+raises TransientError so the request is retried. A completed VAE forecast also carries
+its series' anomaly threshold (``thresholds.py``) when one is known or can be learned.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from satmon.contract.events import (
     make_event,
 )
 from satmon.contract.forecast import (
+    ANOMALY_MODEL,
     HORIZON,
     MODEL_NAMES,
     TYPE_PING,
@@ -47,6 +49,7 @@ from satmon.contract.forecast import (
 )
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
+from satmon.pipeline.thresholds import thresholds_for
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,8 @@ class ForecastModel(Protocol):
 
 
 class SeriesSource(Protocol):
-    """What the forecaster needs of ``satmon.clients.vm.VictoriaMetrics``."""
+    """What the forecaster needs of ``satmon.clients.vm.VictoriaMetrics`` (``export`` and
+    ``import_lines`` for the anomaly thresholds)."""
 
     def last_points(
         self,
@@ -81,6 +85,10 @@ class SeriesSource(Protocol):
     ) -> Any: ...
 
     def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]: ...
+
+    def export(self, match: str, start: float | None = None, end: float | None = None) -> Any: ...
+
+    def import_lines(self, body: bytes) -> None: ...
 
 
 @dataclass
@@ -249,9 +257,30 @@ def run_jobs(
         except Exception as exc:  # a client we do not own: retry rather than lose the job
             raise TransientError(f"model {model_name} call failed: {exc}") from exc
         latency_ms = (time.perf_counter() - t0) * 1000.0
+        thresholds = (
+            _thresholds([job for job, _ in group], series, get_model)
+            if model_name == ANOMALY_MODEL and "anomaly_score" in outputs
+            else {}
+        )
         for row, (job, window) in enumerate(group):
-            results.append(_completed(job, window, outputs, row, started, latency_ms))
+            threshold = thresholds.get((job.satellite_id, job.metric))
+            results.append(_completed(job, window, outputs, row, started, latency_ms, threshold))
     return results
+
+
+def _thresholds(
+    jobs: Sequence[ForecastRequest],
+    series: SeriesSource,
+    get_model: Callable[[], ForecastModel],
+) -> dict[tuple[str, str], float]:
+    """The jobs' series thresholds; best effort: a forecast is complete without one."""
+    try:
+        return thresholds_for(
+            ((j.satellite_id, j.metric) for j in jobs), series, get_model, PERIODS
+        )
+    except Exception as exc:  # a threshold is extra information; the forecast stands
+        log.warning("anomaly thresholds unavailable this batch: %s", exc)
+        return {}
 
 
 def _completed(
@@ -261,6 +290,7 @@ def _completed(
     row: int,
     started: datetime,
     latency_ms: float,
+    threshold: float | None = None,
 ) -> CloudEvent:
     forecast = np.asarray(outputs["forecast"][row], dtype=np.float64)[:HORIZON]
     input_ts = [int(t) for t in window.timestamps]
@@ -272,6 +302,7 @@ def _completed(
             extra[name] = [float(v) for v in np.asarray(outputs[key][row])[:HORIZON]]
     if "anomaly_score" in outputs:
         extra["anomaly_score"] = float(np.asarray(outputs["anomaly_score"]).reshape(-1)[row])
+        extra["anomaly_threshold"] = threshold
     outcome = _outcome(
         job,
         started_at=started,
