@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     triton_metrics_port: int = 8502
     triton_model_repository: Path = REPO_ROOT / "triton" / "models"
 
+    # forecast models: the NASA SMAP/MSL folder that `satmon models train/evaluate` read
+    # (train/, test/, labeled_anomalies.csv; see data/nasa-smap-msl/README.md)
+    nasa_root: Path = REPO_ROOT / "data" / "nasa-smap-msl"
+
     api_token: str = "satmon-dev-token"
 
     # --- operation API (satmon.api) ---------------------------------------------------

@@ -2,7 +2,8 @@
 
 Writes insert and ignore a (source, id) already stored, so a redelivered dead letter
 changes nothing. Reads serve the dashboard's pipeline page and the API: the latest
-dead letters (filtered by topic), counts per topic and reason, and full-text search.
+dead letters (filtered by topic) and counts per topic and reason. Full-text search is
+the API's (``search_documents``, which migration 021 feeds from this table).
 """
 
 from __future__ import annotations
@@ -88,15 +89,3 @@ def counts(conn: Any, since: datetime | None = None) -> list[dict[str, Any]]:
     )
     keys = ("original_topic", "reason", "count", "last_at")
     return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
-
-
-def search(conn: Any, text: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Dead letters matching ``text`` (every word, any order), best match first."""
-    cur = conn.execute(
-        f"SELECT {', '.join(READ)} FROM dead_letters"
-        " WHERE search @@ plainto_tsquery('simple', %s)"
-        " ORDER BY ts_rank(search, plainto_tsquery('simple', %s)) DESC, dead_lettered_at DESC"
-        " LIMIT %s",
-        (text, text, limit),
-    )
-    return [dict(zip(READ, row, strict=True)) for row in cur.fetchall()]

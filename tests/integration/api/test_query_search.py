@@ -121,3 +121,33 @@ def test_search_finds_the_failure_ranked_with_a_marked_escaped_snippet(
 def test_search_refuses_what_no_word_needs(api: TestClient, q: str) -> None:
     answer = api.get("/api/v1/search/results", params={"q": q})
     assert answer.status_code == 422 and answer.json()["field"] == "query.q"
+
+
+def test_search_finds_a_dead_letter_by_its_reason_and_satellite(
+    api: TestClient, settings: Any
+) -> None:
+    from psycopg_pool import ConnectionPool
+
+    from satmon.store import dead_letters
+
+    sat = f"APIDLQ-{uuid.uuid4().hex[:6]}"
+    row = dead_letters.DeadLetterRow(
+        source=f"/satellites/{sat}", event_id=f"dl-{uuid.uuid4().hex[:8]}",
+        original_topic=TOPIC_TELEMETRY, origin=f"{TOPIC_TELEMETRY}/0/7",
+        event_type="io.satmon.telemetry.v1", subject=None,
+        reason="data.battery: Input should be a valid number", error_code=400,
+        error_dest="telemetry-writer", error_data=None, attempts=1,
+        attributes={"partitionkey": sat}, body='{"battery": "flat"}', body_encoding="utf-8",
+        body_bytes=19, body_truncated=False, event_time=None,
+        dead_lettered_at=datetime.now(UTC),
+    )  # fmt: skip
+    with ConnectionPool(settings.pg_dsn, min_size=1, max_size=1) as pool:
+        dead_letters.insert_rows(pool, [row])
+    answer = api.get(
+        "/api/v1/search/results",
+        params={"q": "battery valid number", "kind": "dead_letter", "satellite": sat},
+    )
+    assert answer.status_code == 200, answer.text
+    [hit] = answer.json()["items"]
+    assert hit["kind"] == "dead_letter" and hit["satellite"] == sat
+    assert "satellite-telemetry" in hit["title"] and "<mark>" in hit["snippet"]
