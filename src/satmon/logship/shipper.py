@@ -59,6 +59,7 @@ class Shipper:
         self.failures = 0
         self.shipped = 0
         self._down_since: float | None = None
+        self._last_stored: float | None = None  # epoch s of the last insert answered 2xx
         self._next_store_check = 0.0
         self._load_history()
 
@@ -93,6 +94,7 @@ class Shipper:
             return 0
         if body:
             self.store.insert(bytes(body))
+            self._last_stored = time.time()
         for chunk in chunks:
             self._tail(chunk.path).commit(chunk.after)
             self.positions[str(chunk.path)] = chunk.after
@@ -133,7 +135,10 @@ class Shipper:
         self._save_history()
         if previous is None:
             return
-        target = self._positions_before(started - REWIND_S)
+        # the old store's last acknowledgements may be lost, and after an outage they
+        # came well before the new start: go back from whichever is earlier
+        last_seen_up = min(started, self._last_stored or started)
+        target = self._positions_before(last_seen_up - REWIND_S)
         if target is None:
             log.warning("VictoriaLogs restarted before this shipper kept any positions")
             return
