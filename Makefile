@@ -6,9 +6,12 @@ BIN    := $(VENV)/bin
 UV     := $(PYTHON) -m uv
 UV_VERSION := 0.13.8
 
-.PHONY: install run up down status test lint unit bench clean
+.PHONY: install run up down status test lint unit bench clean victorialogs
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed victorialogs
+
+victorialogs: $(VENV)/.installed  ## the log store: built once from its Go module, cached in ~/.cache/satmon
+	@$(BIN)/python -m satmon.stack.victorialogs
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"

@@ -31,6 +31,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         "operation API: trends/raw and compare against the direct VictoriaMetrics query, CSV "
         "of a week, submit against bare Kafka produce acknowledgements, under 1,000 events/s",
     ),
+    "logs": Benchmark(
+        "bench.logs_bench",
+        False,
+        "log record written → searchable in VictoriaLogs, shipped from its file against "
+        "inserted directly, under 1,000 telemetry events/s",
+    ),
     "alarms": Benchmark(
         "bench.alarms.cli",
         True,

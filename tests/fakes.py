@@ -199,3 +199,32 @@ class FakeForecaster:
                 "anomaly_score": np.zeros(len(windows), dtype=np.float32),
             }
         return out
+
+
+class FakeLogStore:
+    """``satmon.clients.victorialogs.VictoriaLogs`` look-alike for the shipper's unit tests:
+    keeps inserted records; ``down`` makes every call fail as an unreachable store does;
+    ``started`` is the start time it reports (change it to fake a restart)."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.down = False
+        self.started = 1000.0
+        self.inserts = 0
+
+    def insert(self, body: bytes) -> None:
+        self._answer()
+        import orjson
+
+        self.inserts += 1
+        self.records.extend(orjson.loads(line) for line in body.splitlines() if line)
+
+    def started_at(self) -> float:
+        self._answer()
+        return self.started
+
+    def _answer(self) -> None:
+        from satmon.clients.victorialogs import LogStoreUnavailable
+
+        if self.down:
+            raise LogStoreUnavailable("fake store is down")

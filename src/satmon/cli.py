@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from satmon.settings import get_settings
+from satmon.logconfig import configure_logging, file_logger
+from satmon.settings import Settings, get_settings
 
 app = typer.Typer(
     help="satmon: satellite telemetry monitoring.",
@@ -20,13 +21,28 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+COMPONENT_OF_COMMAND = {"simulate": "simulator", "up": "launcher", "down": "launcher"}
+"""The component name a command's log records carry (``satmon.logconfig``)."""
+
+
 @app.callback()
-def _configure(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _configure(
+    ctx: typer.Context, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False
+) -> None:
+    command = ctx.invoked_subcommand or "cli"
+    level = "DEBUG" if verbose else None
+    configure_logging(COMPONENT_OF_COMMAND.get(command, command), level=level)
+
+
+def _launcher_say(settings: Settings) -> Callable[[str], None]:
+    """What the launcher says: on the console, and as records in logs/launcher.log."""
+    records = file_logger("satmon.launcher", "launcher", settings.logs_dir / "launcher.log")
+
+    def say(message: str) -> None:
+        console.print(f"[cyan]satmon[/] {message}")
+        records.info(message)
+
+    return say
 
 
 @app.command()
@@ -44,7 +60,8 @@ def up(
     if unknown:
         raise typer.BadParameter(f"unknown component(s) {unknown}; known: {list(COMPONENTS)}")
     names = [n for n in names if n not in (without or [])]
-    launcher = Launcher(get_settings(), say=lambda m: console.print(f"[cyan]satmon[/] {m}"))
+    settings = get_settings()
+    launcher = Launcher(settings, say=_launcher_say(settings))
     began = time.monotonic()
     try:
         launcher.up(names)
@@ -66,7 +83,8 @@ def down() -> None:
     """Stop every component started by `satmon up`."""
     from satmon.stack.launcher import Launcher
 
-    launcher = Launcher(get_settings(), say=lambda m: console.print(f"[cyan]satmon[/] {m}"))
+    settings = get_settings()
+    launcher = Launcher(settings, say=_launcher_say(settings))
     if not launcher.down():
         console.print("nothing was running")
 

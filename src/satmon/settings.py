@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
     api_sse_heartbeat_s: float = 15.0
 
+    # --- logs (VictoriaLogs and the log shipper) ----------------------------------------
+    logs_url: str = Field("http://127.0.0.1:9428", description="VictoriaLogs")
+    logs_retention: str = Field("30d", description="VictoriaLogs retention")
+    logs_ship_poll_s: float = Field(0.1, description="how often the shipper reads the files")
+    logs_query_limit: int = Field(1000, description="most records one page of the API holds")
+
     # --- dashboard (ui/, python -m ui) ------------------------------------------------
     ui_host: str = "127.0.0.1"
     ui_port: int = 8080

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 import uvicorn
 
+from satmon.logconfig import configure_logging
 from satmon.settings import get_settings
 
 
@@ -17,16 +17,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=settings.api_port)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call otherwise
+    configure_logging("api", level=args.log_level)
     uvicorn.run(
         "satmon.api:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=None,  # uvicorn's records go through the root logger set up above
         access_log=False,
         loop="uvloop",
         http="httptools",

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from satmon.api import openapi, problems
+from satmon.api.request_log import RequestIds
 from satmon.api.resources import Resources
 from satmon.api.routes import (
     alarms,
@@ -21,6 +22,7 @@ from satmon.api.routes import (
     health,
     inference,
     limits,
+    logs,
     pipeline,
     query,
     search,
@@ -37,6 +39,7 @@ ROUTERS = (
     search.router,
     export.router,
     stream.router,
+    logs.router,
     limits.router,
     alarms.router,
     pipeline.router,
@@ -51,6 +54,7 @@ TAGS = [
     },
     {"name": "export", "description": "a range as CSV"},
     {"name": "stream", "description": "live telemetry as server-sent events"},
+    {"name": "logs", "description": "the components' log records, filtered and paged"},
     {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
     {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
     {"name": "pipeline", "description": "topics, consumer lag, dead letters, functions, models"},
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = config
     problems.install(app, config.api_retry_after_s)
+    app.add_middleware(RequestIds)
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -2,9 +2,10 @@
 
 ``DatabaseDep`` (PostgreSQL pool), ``VictoriaMetricsDep``, ``PublisherDep`` (Kafka
 producer), ``CallerToken`` (a verified bearer token: every write declares it),
-``Satellite`` (a ``satellite`` query parameter that names a known satellite) and the
-time ranges. Reads are open unless ``SATMON_API_READ_TOKEN_REQUIRED`` is set; the
-routers of reads depend on :func:`read_access` for that.
+``LogStoreDep`` (VictoriaLogs), ``Satellite`` (a ``satellite`` query parameter that
+names a known satellite) and the time ranges. Reads are open unless
+``SATMON_API_READ_TOKEN_REQUIRED`` is set; the routers of reads depend on
+:func:`read_access` for that.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from satmon.api.ranges import TimeRange, range_query
 from satmon.api.resources import Resources
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
+from satmon.api.upstream.logs import LogStoreReader
 from satmon.api.upstream.postgres import Database
 from satmon.api.upstream.vm import VictoriaMetricsReader
 from satmon.contract.events import SATELLITE_ID_PATTERN
@@ -77,6 +79,10 @@ async def queued_rows(held: ResourcesDep) -> QueuedRows:
     return held.queued
 
 
+async def log_store(held: ResourcesDep) -> LogStoreReader:
+    return held.logs
+
+
 SettingsDep = Annotated[Settings, Depends(settings)]
 DatabaseDep = Annotated[Database, Depends(database)]
 VictoriaMetricsDep = Annotated[VictoriaMetricsReader, Depends(victoria_metrics)]
@@ -85,6 +91,7 @@ SatellitesDep = Annotated[SatelliteDirectory, Depends(satellites)]
 FeedDep = Annotated[TelemetryFeed, Depends(feed)]
 PipelineDep = Annotated[PipelineSources, Depends(pipeline_sources)]
 QueuedRowsDep = Annotated[QueuedRows, Depends(queued_rows)]
+LogStoreDep = Annotated[LogStoreReader, Depends(log_store)]
 
 
 async def caller_token(

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from satmon.contract.http import PROBLEM_JSON, HttpProblem
+from satmon.logconfig import current_ids
 
 Problem = HttpProblem
 """Raise to answer with a problem: status, a detail a person can act on, the field."""
@@ -108,7 +109,15 @@ def install(app: FastAPI, retry_after_s: int) -> None:
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
-        return problem(500, "internal error; the server log has the details")
+        request_id = current_ids().get("request_id")
+        if request_id is None:
+            return problem(500, "internal error; the server log has the details")
+        return problem(
+            500,
+            f"internal error; if it keeps failing, report request id {request_id} "
+            "(the server log has the details)",
+            request_id=request_id,
+        )
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

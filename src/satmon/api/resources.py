@@ -9,6 +9,7 @@ from satmon.api.pipeline import PipelineSources
 from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
+from satmon.api.upstream.logs import LogStoreReader
 from satmon.api.upstream.postgres import Database
 from satmon.api.upstream.vm import VictoriaMetricsReader
 from satmon.settings import Settings
@@ -23,6 +24,7 @@ class Resources:
     satellites: SatelliteDirectory
     feed: TelemetryFeed
     queued: QueuedRows
+    logs: LogStoreReader
     pipeline: PipelineSources = field(init=False)
 
     def __post_init__(self) -> None:
@@ -38,11 +40,13 @@ class Resources:
             vm, settings.api_satellite_cache_s, settings.api_satellite_lookback_s
         )
         feed = TelemetryFeed(settings)
-        return cls(settings, db, vm, Publisher(settings), satellites, feed, QueuedRows(db))
+        logs = LogStoreReader(settings.logs_url, settings.api_dependency_timeout_s)
+        return cls(settings, db, vm, Publisher(settings), satellites, feed, QueuedRows(db), logs)
 
     async def close(self) -> None:
         self.feed.close()
         self.publisher.close()
         await self.vm.close()
+        await self.logs.close()
         self.db.close()
         await self.pipeline.close()

@@ -14,6 +14,7 @@ from satmon.eventing.crds import ManifestError
 from satmon.eventing.manifests import load_topology
 from satmon.eventing.topology import Topology
 from satmon.gc_tuning import tune_for_throughput
+from satmon.logconfig import configure_logging
 from satmon.settings import get_settings
 
 DISPATCHER_YOUNG_THRESHOLD = 200_000
@@ -47,10 +48,7 @@ def dispatch(
     log_level: Annotated[str, typer.Option(help="logging level")] = "INFO",
 ) -> None:
     """Run every KafkaSource / Trigger (and PingSource) until SIGTERM or SIGINT."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    configure_logging("dispatcher", level=log_level)
     folder = manifests if manifests.is_absolute() else _resolve(manifests)
     try:
         topology = load_topology(folder)

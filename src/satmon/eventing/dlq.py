@@ -24,6 +24,7 @@ from typing import Any
 from confluent_kafka import KafkaError, Producer
 
 from satmon.contract.dead_letters import DEAD_LETTER_EXTENSIONS
+from satmon.contract.events import TOPIC_TELEMETRY
 from satmon.errors import TransientError
 from satmon.eventing.records import Envelope, Header
 
@@ -101,7 +102,13 @@ class DeadLetterWriter:
                 f"{remaining} queued, errors {errors[:3]}"
             )
         for env, failure in items:
-            log.warning("dead-lettered %s to %s: %s", env.origin, topic, failure.reason)
+            log.warning(
+                "dead-lettered %s to %s: %s",
+                env.origin,
+                topic,
+                failure.reason,
+                extra=_record_ids(env, failure, topic),
+            )
 
     def _produce(self, topic: str, env: Envelope, failure: Failure, callback: Any) -> None:
         headers = dead_letter_headers(env.headers, failure, env.origin)
@@ -113,6 +120,22 @@ class DeadLetterWriter:
                 return
             except BufferError:
                 self._producer.poll(0.1)
+
+
+def _record_ids(env: Envelope, failure: Failure, topic: str) -> dict[str, Any]:
+    """The fields of a dead letter's log record: the event's id, type and source, its
+    satellite (the key of a telemetry record), where it went and why."""
+    key = env.key.decode(errors="replace") if env.key else None
+    return {
+        "event_id": env.attrs.get("id"),
+        "ce_type": env.attrs.get("type"),
+        "ce_source": env.attrs.get("source"),
+        "satellite": key if env.topic == TOPIC_TELEMETRY else None,
+        "dlq_topic": topic,
+        "subscriber": failure.dest,
+        "attempts": failure.attempts,
+        "status": failure.code,
+    }
 
 
 def _one_line(text: str, limit: int = 500) -> str:

@@ -164,30 +164,68 @@ def logs(
     name: str,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing new lines")] = False,
     lines: Annotated[int, typer.Option("--lines", "-n", help="how many last lines")] = 50,
+    from_file: Annotated[
+        bool, typer.Option("--file", help="read the log file even when the log store runs")
+    ] = False,
 ) -> None:
-    """The local function's log (.satmon/logs/NAME.log).
+    """The function's log: from the log store (VictoriaLogs) when the stack runs it,
+    else from its file (.satmon/logs/NAME.log).
 
     Examples:
 
         satmon fn logs forecaster
         satmon fn logs forecaster -f -n 0     # only what comes from now on
+        satmon fn logs forecaster --file      # the file, even with the store up
     """
-    from satmon.fn.logs import follow as follow_log
-    from satmon.fn.logs import last_lines
+    from satmon.fn.store_logs import open_store
 
     _guard(lambda: _functions().get(name))
-    path = get_settings().run_dir / "logs" / f"{name}.log"
+    settings = get_settings()
+    store = None if from_file else open_store(settings)
+    if store is None or not _logs_from_store(store, name, lines, follow):
+        _logs_from_file(settings.run_dir / "logs" / f"{name}.log", name, lines, follow)
+
+
+def _logs_from_store(store: Any, name: str, lines: int, follow: bool) -> bool:
+    """Print from the store; False (nothing printed) when it holds nothing of ``name``."""
+    from satmon.clients.victorialogs import LogStoreUnavailable
+    from satmon.fn.store_logs import follow_store, newest_lines
+
+    try:
+        text = newest_lines(store, name, lines)
+        if text is None and not follow:
+            return False
+        console.print(f"(from the log store at {store.url}; --file reads the file)")
+        for line in text or []:
+            typer.echo(line)
+        if follow:
+            follow_store(store, name, typer.echo)
+    except KeyboardInterrupt:
+        pass
+    except LogStoreUnavailable as exc:
+        console.print(f"the log store went away: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    return True
+
+
+def _logs_from_file(path: Path, name: str, lines: int, follow: bool) -> None:
+    from satmon.fn.logs import follow as follow_log
+    from satmon.fn.logs import last_lines
+    from satmon.fn.store_logs import render_line
+
     if not path.exists():
         console.print(f"no log at {path}: {name} has not run here (`satmon fn run {name}`)")
         raise typer.Exit(1)
     text = last_lines(path, lines)
     if text:
-        typer.echo(text)
+        typer.echo("\n".join(render_line(line) for line in text.splitlines()))
     if follow:
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        follow_log(path, typer.echo, stop)
+        follow_log(path, lambda line: typer.echo(render_line(line)), stop)
 
 
 @fn_app.command("build")

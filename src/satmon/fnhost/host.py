@@ -24,6 +24,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -43,8 +44,10 @@ from satmon.contract.http import (
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
 from satmon.fnhost.problems import answer_permanent, answer_transient, install_error_handlers
+from satmon.fnhost.request_log import install_request_ids, log_refused
 from satmon.fnhost.server import FunctionServer
 from satmon.gc_tuning import tune_for_throughput
+from satmon.logconfig import configure_logging, log_ids
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,7 @@ def create_function_app(
     """functions-framework's app for ``target``, answering binary / structured / batched POSTs."""
     app = functions_framework.create_app(target, source, signature_type)
     install_error_handlers(app.errorhandler)
+    install_request_ids(app)
     registered = _HANDLERS.get(target)
     if signature_type != "cloudevent" or registered is None:
         return app
@@ -129,7 +133,8 @@ def handle_request(registered: _Registered, request: flask.Request, accept_batch
     except HttpProblem as exc:
         return exc.to_response()
     try:
-        registered.single(decoded.events[0])
+        with log_ids(event_id=decoded.events[0]["id"]):
+            registered.single(decoded.events[0])
     except PermanentError as exc:
         return answer_permanent(exc)
     except TransientError as exc:
@@ -163,9 +168,7 @@ def _handle_batch(registered: _Registered, body: bytes) -> Any:
         rejected.append(rejection(index, event["id"], event["source"], item.detail, item.field))
     rejected.sort(key=lambda r: r["index"])
     if rejected:
-        log.warning(
-            "batch of %d: %d rejected", len(good) + len(rejected) - len(refused), len(rejected)
-        )
+        log_refused(len(good) + len(rejected) - len(refused), rejected)
     body_out = {"accepted": len(events) - len(refused), "rejected": rejected}
     return json.dumps(body_out), 200, {"Content-Type": "application/json"}
 
@@ -193,7 +196,7 @@ def _handle_items(handler: ItemsHandler, body: bytes) -> Any:
 
 def _batch_answer(count: int, rejected: list[dict[str, Any]]) -> Any:
     if rejected:
-        log.warning("batch of %d: %d rejected", count, len(rejected))
+        log_refused(count, rejected)
     body_out = {"accepted": count - len(rejected), "rejected": rejected}
     return json.dumps(body_out), 200, {"Content-Type": "application/json"}
 
@@ -239,11 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.source or not args.target:
         parser.error("--source and --target are required (or FUNCTION_SOURCE / FUNCTION_TARGET)")
-    logging.basicConfig(
-        level=os.environ.get("SATMON_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per VM call is noise
+    configure_logging(Path(args.source).parent.name)  # functions/<name>/main.py
     app = create_function_app(
         args.source, args.target, args.signature_type, accept_batch=not args.no_batch
     )

@@ -30,11 +30,11 @@ from satmon.contract.http import (
     HttpProblem,
     Response,
     problem_response,
-    request_id_from,
     retry_later,
     unexpected_problem,
 )
 from satmon.errors import PermanentError, TransientError
+from satmon.fnhost.request_log import request_id as current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,7 @@ def answer_http_exception(exc: HTTPException) -> Response:
 def answer_unexpected(exc: BaseException) -> Response:
     """500: logged with its traceback under a request id that the answer carries."""
     original = getattr(exc, "original_exception", None) or exc
-    request_id = (
-        request_id_from(dict(flask.request.headers)) if flask.has_request_context() else "-"
-    )
+    request_id = current_request_id()
     where = f"{flask.request.method} {flask.request.path}" if flask.has_request_context() else ""
     log.error(
         "unexpected error answering %s [request_id=%s]: %r",

@@ -16,10 +16,12 @@ import os
 from typing import Any
 
 import gunicorn.app.base
+from gunicorn import glogging
 from gunicorn.http import errors as parse_errors
 from gunicorn.workers.gthread import ThreadWorker
 
 from satmon.contract.http import PROBLEM_JSON, problem, request_id_from, status_phrase
+from satmon.logconfig import formatter_for
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class FunctionServer(gunicorn.app.base.BaseApplication):
             "limit_request_line": 0,
             "limit_request_field_size": HEADER_FIELD_MAX_BYTES,
             "worker_class": f"{__name__}.ProblemWorker",
+            "logger_class": f"{__name__}.RecordLogger",
             "pre_request": refuse_repeated_attributes,
             **options,
         }
@@ -52,6 +55,18 @@ class FunctionServer(gunicorn.app.base.BaseApplication):
 
     def load(self) -> Any:
         return self.app
+
+
+class RecordLogger(glogging.Logger):
+    """gunicorn's own logger writing records as this process's other records are
+    written (JSON lines into the log file, text on a terminal: ``satmon.logconfig``)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            stream = getattr(handler, "stream", None)
+            if stream is not None:
+                handler.setFormatter(formatter_for(stream))
 
 
 class RepeatedAttribute(parse_errors.ParseException):
@@ -88,7 +103,12 @@ class ProblemWorker(ThreadWorker):
         if status >= 500:
             request_id = request_id_from(dict(getattr(req, "headers", None) or []))
             members["request_id"] = request_id
-            log.error("unexpected server error [request_id=%s]", request_id, exc_info=exc)
+            log.error(
+                "unexpected server error [request_id=%s]",
+                request_id,
+                exc_info=exc,
+                extra={"request_id": request_id},
+            )
             detail = f"{detail}; report request id {request_id} if it keeps failing"
         else:
             log.warning("unparsable request from %s: %s", (addr or ("",))[0], exc)

@@ -6,7 +6,6 @@ Torch is imported inside the commands so ``satmon --help`` stays fast.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 
 from satmon.contract.forecast import MODEL_NAMES, SHORT_NAMES
+from satmon.logconfig import configure_logging
 
 models_app = typer.Typer(help="Train and evaluate the forecasting models.", no_args_is_help=True)
 console = Console()
@@ -55,7 +55,7 @@ def train(
     from satmon.forecast.train import TrainConfig
     from satmon.forecast.train import train as run_training
 
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging("models", level="WARNING")
     torch_threads()
     for name in _model_names(model):
         cfg = TrainConfig(model=name, data=data, seed=seed, epochs=epochs, patience=patience)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,8 @@ from satmon.contract.events import DLQ_SUFFIX
 from satmon.contract.http import valid_time
 from satmon.contract.rejections import Rejected
 from satmon.store.dead_letters import DeadLetterRow, insert_rows
+
+log = logging.getLogger(__name__)
 
 WRAPPED_TYPE = "dev.knative.kafka.event"
 HEADER_PREFIX = "kafkaheader"
@@ -45,6 +48,13 @@ def store_dead_letters(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected
     rows = [row_from_event(e) for e in events]
     if rows:
         insert_rows(pool, rows)
+    for row in rows:
+        log.info(
+            "stored dead letter from %s: %s",
+            row.original_topic,
+            row.reason,
+            extra={"event_id": row.event_id, "ce_source": row.source, "ce_type": row.event_type},
+        )
     return []
 
 

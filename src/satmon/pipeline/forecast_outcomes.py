@@ -4,6 +4,7 @@ request dedupes downstream, and the forecast's timestamps from the window's own 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from cloudevents.http import CloudEvent
 from satmon.contract.events import TYPE_FORECAST_COMPLETED, TYPE_FORECAST_FAILED, make_event
 from satmon.contract.forecast import HORIZON, ForecastOutcome, ForecastRequest
 
+log = logging.getLogger(__name__)
 SOURCE = "/functions/forecaster"
 DEFAULT_STEP_MS = 1000
 
@@ -54,8 +56,19 @@ def completed(
 
 
 def failed(job: ForecastRequest, started: datetime, reason: str) -> CloudEvent:
+    log.warning("forecast failed: %s", reason, extra=job_fields(job))
     result = make_outcome(job, started_at=started, completed_at=datetime.now(UTC), error=reason)
     return outcome_event(TYPE_FORECAST_FAILED, result)
+
+
+def job_fields(job: ForecastRequest) -> dict[str, Any]:
+    """What a job's log records carry: its id, satellite, metric and model."""
+    return {
+        "job_id": job.job_id,
+        "satellite": job.satellite_id,
+        "metric": job.metric,
+        "model": job.model,
+    }
 
 
 def make_outcome(job: ForecastRequest, **fields: Any) -> ForecastOutcome:

@@ -45,7 +45,13 @@ from satmon.contract.forecast import (
 )
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
-from satmon.pipeline.forecast_outcomes import completed, failed, make_outcome, outcome_event
+from satmon.pipeline.forecast_outcomes import (
+    completed,
+    failed,
+    job_fields,
+    make_outcome,
+    outcome_event,
+)
 from satmon.pipeline.thresholds import thresholds_for
 
 log = logging.getLogger(__name__)
@@ -260,6 +266,7 @@ def run_jobs(
         for row, (job, window) in enumerate(group):
             threshold = thresholds.get((job.satellite_id, job.metric))
             results.append(completed(job, window, outputs, row, started, latency_ms, threshold))
+            log.debug("forecast completed in %.1f ms", latency_ms, extra=job_fields(job))
     return results
 
 

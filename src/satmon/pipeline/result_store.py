@@ -8,6 +8,7 @@ carries the job description, so whichever arrives first creates the row.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,9 @@ from satmon.contract.events import (
 )
 from satmon.contract.forecast import parse_outcome, parse_request
 from satmon.contract.rejections import Rejected, parse_each
-from satmon.store.results import upsert_rows
+from satmon.store.results import COLUMNS, upsert_rows
+
+log = logging.getLogger(__name__)
 
 STATUS_BY_TYPE = {
     TYPE_FORECAST_REQUESTED: "queued",
@@ -109,4 +112,13 @@ def store_events(pool: Any, events: Sequence[CloudEvent]) -> list[Rejected]:
     rows, rejected = parse_each(events, row_from_event)
     if rows:
         upsert_rows(pool, rows)
+    for row in rows:
+        job = dict(zip(COLUMNS, row, strict=True))
+        if job["status"] == "failed":
+            log.info(
+                "job stored as failed: %s",
+                job["error"],
+                extra={"job_id": job["job_id"], "satellite": job["satellite_id"],
+                       "metric": job["metric"], "model": job["model"]},
+            )  # fmt: skip
     return rejected

@@ -151,6 +151,30 @@ def _simulator(settings: Settings) -> ProcessSpec:
     )
 
 
+def _victorialogs(settings: Settings) -> ProcessSpec:
+    from satmon.stack.victorialogs import victorialogs_spec
+
+    return victorialogs_spec(settings)
+
+
+def _log_shipper(settings: Settings) -> ProcessSpec:
+    from satmon.stack.victorialogs import shipper_spec
+
+    return shipper_spec(settings)
+
+
+def _victorialogs_health(settings: Settings) -> bool:
+    from satmon.stack.victorialogs import victorialogs_healthy
+
+    return victorialogs_healthy(settings)
+
+
+def _log_shipper_health(settings: Settings) -> bool:
+    from satmon.stack.victorialogs import shipper_healthy
+
+    return shipper_healthy(settings)
+
+
 def _api(settings: Settings) -> ProcessSpec:
     """The operation API (``python -m satmon.api``: FastAPI under uvicorn)."""
     return ProcessSpec(
@@ -225,6 +249,9 @@ def _postgres_health(settings: Settings) -> bool:
 COMPONENTS: dict[str, Component] = {
     c.name: c
     for c in [
+        # first, so that `down` stops them last: the shipper sends everyone's last lines
+        Component("victorialogs", "server", _victorialogs, _victorialogs_health),
+        Component("log-shipper", "server", _log_shipper, _log_shipper_health, stop_timeout_s=15),
         Component("postgres", "server", _postgres, _postgres_health, stop_timeout_s=30),
         Component("victoriametrics", "server", _vm, lambda s: _http_ok(f"{s.vm_url}/health")),
         Component("kafka", "server", _kafka, _kafka_health, stop_timeout_s=30),

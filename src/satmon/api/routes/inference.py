@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/inference", tags=["inference"])
 SOURCE = "/services/api"
 RESULT_PATH = "/api/v1/inference/result/{}"
+LOGS_PATH = "/api/v1/logs?job_id={}"
 IDEMPOTENCY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "satmon:api:idempotency-key")
 IdempotencyKey = Annotated[
     str | None,
@@ -97,6 +98,10 @@ async def submit(
         event_id=job_id,
     )
     await publisher.publish(TOPIC_REQUESTS, event)
+    log.info(
+        "queued forecast job",
+        extra={"job_id": job_id, "satellite": satellite, "metric": body.metric, "model": model},
+    )
     await queued.record(row_from_event(event))  # the job shows as queued at once
     response.headers["Location"] = RESULT_PATH.format(job_id)
     fields = {"satellite_id": satellite, "metric": body.metric, "model": model}
@@ -153,6 +158,7 @@ def job_result(row: dict[str, Any]) -> JobResult:
         latency_ms=row["latency_ms"],
         error=row["error"],
         updated_at=row["updated_at"],
+        links=job_links(row["job_id"]),
     )
 
 
@@ -182,5 +188,9 @@ def _accepted(
         metric=fields["metric"],
         model=fields["model"],
         requested_at=requested_at,
-        links=JobLinks(result=RESULT_PATH.format(job_id)),
+        links=job_links(job_id),
     )
+
+
+def job_links(job_id: str) -> JobLinks:
+    return JobLinks(result=RESULT_PATH.format(job_id), logs=LOGS_PATH.format(job_id))

@@ -34,6 +34,7 @@ class SubmitRequest(BaseModel):
 
 class JobLinks(BaseModel):
     result: str = Field(description="where the job's state and forecast are read")
+    logs: str = Field(description="the job's log records (every component, newest first)")
 
 
 class SubmitAccepted(BaseModel):
@@ -48,7 +49,8 @@ class SubmitAccepted(BaseModel):
                     "model": "vae_timeseries",
                     "requested_at": "2026-11-28T10:00:00.000Z",
                     "links": {
-                        "result": "/api/v1/inference/result/0b5f6a9e-8f3e-4a53-9a55-3c1f0e0d2b7a"
+                        "result": "/api/v1/inference/result/0b5f6a9e-8f3e-4a53-9a55-3c1f0e0d2b7a",
+                        "logs": "/api/v1/logs?job_id=0b5f6a9e-8f3e-4a53-9a55-3c1f0e0d2b7a",
                     },
                 }
             ]
@@ -105,6 +107,10 @@ class JobResult(BaseModel):
                     "latency_ms": 4.1,
                     "error": None,
                     "updated_at": "2026-11-28T10:00:00.040Z",
+                    "links": {
+                        "result": "/api/v1/inference/result/0b5f6a9e-8f3e-4a53-9a55-3c1f0e0d2b7a",
+                        "logs": "/api/v1/logs?job_id=0b5f6a9e-8f3e-4a53-9a55-3c1f0e0d2b7a",
+                    },
                 }
             ]
         }
@@ -125,3 +131,4 @@ class JobResult(BaseModel):
     latency_ms: float | None = Field(description="model call time, ms")
     error: str | None = Field(description="why a failed job failed")
     updated_at: datetime
+    links: JobLinks

@@ -1,0 +1,1 @@
+"""The log shipper: every component's log file → VictoriaLogs (``python -m satmon.logship``)."""

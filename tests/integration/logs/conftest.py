@@ -1,0 +1,66 @@
+"""Fixtures of the log tests: the stack's VictoriaLogs and shipper, and the API on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from satmon.api import create_app
+from satmon.clients.victorialogs import VictoriaLogs
+from satmon.settings import Settings
+from satmon.stack.victorialogs import shipper_healthy
+from tests.integration.api.conftest import wait_for
+
+__all__ = ["records_of", "wait_for"]
+
+
+@pytest.fixture(scope="session")
+def logstore(settings: Settings) -> Iterator[VictoriaLogs]:
+    client = VictoriaLogs(settings.logs_url)
+    if not client.healthy():
+        pytest.fail(f"VictoriaLogs is not running at {settings.logs_url}: run `satmon up --detach`")
+    if not shipper_healthy(settings):
+        pytest.fail("the log shipper is not running: run `satmon up --detach`")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def api(settings: Settings, logstore: VictoriaLogs) -> Iterator[httpx.Client]:
+    """The stack's own API process (its records go to its log file, so to the store)."""
+    with httpx.Client(base_url=f"http://{settings.api_host}:{settings.api_port}") as client:
+        try:
+            client.get("/healthz", timeout=5)
+        except httpx.TransportError:
+            pytest.fail("the API is not running: run `satmon up --detach`")
+        yield client
+
+
+@pytest.fixture(scope="module")
+def app_client(settings: Settings, logstore: VictoriaLogs) -> Iterator[TestClient]:
+    """The API in this process, on the stack's servers (for what needs no log file)."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def records_of(
+    api: httpx.Client | TestClient, path: str = "/api/v1/logs", **params: Any
+) -> list[dict[str, Any]]:
+    """Every record the API pages through for ``path`` (a link, its query kept) and
+    ``params`` (newest first)."""
+    link = httpx.URL(path)
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {**dict(link.params), **params, **({"cursor": cursor} if cursor else {})}
+        response = api.get(link.path, params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        out.extend(page["records"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return out
