@@ -4,6 +4,7 @@ import flask
 import functions_framework
 
 from satmon.fnhost import clients
+from satmon.fnhost.host import HEALTH_PATHS
 from satmon.pipeline.ingress import Ingress, IngressSettings
 from satmon.settings import get_settings
 from satmon.store.dedupe import MemoryDedupe, PostgresDedupe
@@ -12,6 +13,8 @@ from satmon.store.dedupe import MemoryDedupe, PostgresDedupe
 @functions_framework.http
 def ingest_cloudevent(request: flask.Request) -> flask.typing.ResponseReturnValue:
     """Answer 202 once Kafka has the event(s); problem+json naming the field otherwise."""
+    if request.method == "GET" and request.path in HEALTH_PATHS:  # the readiness probe
+        return "OK", 200
     return _ingress().handle(request.method, request.headers, request.get_data())
 
 

@@ -5,12 +5,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import httpx
-
 from satmon.settings import Settings
-from satmon.stack.process import FORECASTING_NICE, ProcessSpec, port_open
+from satmon.stack import probes
+from satmon.stack.process import FORECASTING_NICE, ProcessSpec
+
+
+@dataclass(frozen=True)
+class Replay:
+    """After the component comes back from a crash, ``dispatcher`` redelivers what its
+    ``subscriptions`` delivered in the ``window_s`` before the crash (``stack/replay.py``)."""
+
+    dispatcher: str
+    subscriptions: tuple[str, ...]
+    window_s: float
 
 
 @dataclass(frozen=True)
@@ -18,9 +28,10 @@ class Component:
     name: str
     tier: str  # "server" starts first; "app" once every server is healthy
     build: Callable[[Settings], ProcessSpec]
-    health: Callable[[Settings], bool]
+    health: Callable[[Settings], bool]  # the component's own probe (stack/probes.py)
     stop_timeout_s: float = 20.0
     default: bool = True  # part of a plain `satmon up`
+    replay: Replay | None = None  # a store that loses its newest writes in a crash
 
 
 def _vm(settings: Settings) -> ProcessSpec:
@@ -92,12 +103,18 @@ def _function_component(fn: FunctionDeployable) -> Component:
             ports=[fn.port],
             cwd=settings.repo_root,
             env={"WORKERS": str(fn.workers)},
-            healthy=lambda: port_open(fn.port),
+            healthy=lambda: _function_healthy(fn.port),
             start_timeout_s=60,
             nice=fn.nice,
         )
 
-    return Component(fn.name, "app", build, lambda _s: port_open(fn.port), stop_timeout_s=15)
+    return Component(
+        fn.name, "app", build, lambda _s: _function_healthy(fn.port), stop_timeout_s=15
+    )
+
+
+def _function_healthy(port: int) -> bool:
+    return probes.http_ok(f"http://127.0.0.1:{port}/healthz")
 
 
 def _dispatch_argv(settings: Settings, *selection: str) -> list[str]:
@@ -117,8 +134,8 @@ def _dispatcher(settings: Settings) -> ProcessSpec:
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *only, "--no-pings"),
-        healthy=lambda: True,
-        start_timeout_s=30,
+        healthy=lambda: _dispatcher_healthy(settings),
+        start_timeout_s=60,
     )
 
 
@@ -130,10 +147,27 @@ def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *skip),
-        healthy=lambda: True,
-        start_timeout_s=30,
+        healthy=lambda: _forecast_dispatcher_healthy(settings),
+        start_timeout_s=60,
         nice=FORECASTING_NICE,
     )
+
+
+def _dispatcher_healthy(settings: Settings) -> bool:
+    """Its consumer groups are stable with members: it has joined and got its partitions."""
+    groups = _groups(settings.repo_root, INGESTION_SUBSCRIPTIONS, ())
+    return probes.consumer_groups_ok(settings, groups)
+
+
+def _forecast_dispatcher_healthy(settings: Settings) -> bool:
+    groups = _groups(settings.repo_root, (), INGESTION_SUBSCRIPTIONS)
+    return probes.consumer_groups_ok(settings, groups)
+
+
+@cache
+def _groups(repo_root: Path, only: tuple[str, ...], skip: tuple[str, ...]) -> tuple[str, ...]:
+    settings = Settings(repo_root=repo_root)
+    return tuple(probes.subscription_groups(settings, only, skip))
 
 
 def _simulator(settings: Settings) -> ProcessSpec:
@@ -146,48 +180,40 @@ def _simulator(settings: Settings) -> ProcessSpec:
     )
 
 
-def _http_ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _kafka_health(settings: Settings) -> bool:
-    from satmon.clients.kafka import broker_reachable
-
-    return broker_reachable(settings)
-
-
-def _postgres_health(settings: Settings) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(settings.pg_dsn, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+VM_REPLAY = Replay("dispatcher", INGESTION_SUBSCRIPTIONS, window_s=30.0)
+"""VictoriaMetrics 1.79 acknowledges an import before the samples reach its disk: a kill -9
+lost samples acknowledged up to about 8 s earlier; 30 s leaves room."""
 
 
 COMPONENTS: dict[str, Component] = {
     c.name: c
     for c in [
-        Component("postgres", "server", _postgres, _postgres_health, stop_timeout_s=30),
-        Component("victoriametrics", "server", _vm, lambda s: _http_ok(f"{s.vm_url}/health")),
-        Component("kafka", "server", _kafka, _kafka_health, stop_timeout_s=30),
+        Component("postgres", "server", _postgres, probes.postgres_ok, stop_timeout_s=30),
+        Component(
+            "victoriametrics",
+            "server",
+            _vm,
+            lambda s: probes.http_ok(f"{s.vm_url}/health"),
+            replay=VM_REPLAY,
+        ),
+        Component("kafka", "server", _kafka, probes.kafka_ok, stop_timeout_s=30),
         Component(
             "triton",
             "server",
             _triton,
-            lambda s: _http_ok(f"http://127.0.0.1:{s.triton_http_port}/v2/health/ready"),
+            lambda s: probes.http_ok(f"http://127.0.0.1:{s.triton_http_port}/v2/health/ready"),
             stop_timeout_s=30,
         ),
         *(_function_component(fn) for fn in FUNCTIONS),
-        Component("dispatcher", "app", _dispatcher, lambda s: True, stop_timeout_s=20),
+        Component("dispatcher", "app", _dispatcher, _dispatcher_healthy, stop_timeout_s=20),
         Component(
-            "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
+            "forecast-dispatcher",
+            "app",
+            _forecast_dispatcher,
+            _forecast_dispatcher_healthy,
+            stop_timeout_s=20,
         ),
+        # a producer without a port or a group: alive is all there is to check
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }

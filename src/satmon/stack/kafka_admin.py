@@ -1,0 +1,141 @@
+"""Consumer-group questions to Kafka, asked from a child process.
+
+librdkafka can crash the process that asks: a supervisor here died of a segfault in
+librdkafka's main thread while its offset sampler asked for the committed offsets of a
+group whose coordinator was still loading (a known librdkafka failure of OffsetFetch
+outside a consumer). The supervisor must outlive any such crash, so these requests
+run in one long-lived worker process; when the worker dies the request fails and the
+next one starts a new worker. Inside the worker, committed offsets are read and
+written through a consumer of the group itself (never joining it), the path librdkafka
+uses for its own consumers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from satmon.errors import SatmonError
+
+Offsets = dict[tuple[str, int], int]  # (topic, partition) → offset
+
+
+class KafkaAdminUnavailable(SatmonError):
+    """Kafka did not answer (or the worker that asks it died)."""
+
+
+class IsolatedAdmin:
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def group_states(self, groups: list[str]) -> dict[str, tuple[str, int]]:
+        """group → (state name, member count)."""
+        result: dict[str, tuple[str, int]] = self._call(_group_states, groups)
+        return result
+
+    def committed(self, group: str, topics: list[str]) -> Offsets:
+        result: Offsets = self._call(_committed, group, topics)
+        return result
+
+    def commit(self, group: str, offsets: Offsets) -> None:
+        """Set ``group``'s committed offsets (Kafka refuses while the group has members)."""
+        self._call(_commit, group, offsets)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _call(self, fn: Any, *args: Any, timeout: float = 20.0) -> Any:
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(1, mp_context=context)
+            pool = self._pool
+        try:
+            future: Future[Any] = pool.submit(fn, self.bootstrap, *args)
+            return future.result(timeout)
+        except BrokenProcessPool as exc:
+            self._discard(pool)
+            raise KafkaAdminUnavailable("the Kafka admin worker died") from exc
+        except TimeoutError as exc:  # a stuck worker is replaced, not waited for
+            self._discard(pool)
+            raise KafkaAdminUnavailable(f"Kafka did not answer within {timeout:.0f}s") from exc
+        except KafkaAdminUnavailable:
+            raise
+        except Exception as exc:  # KafkaException and friends, pickled back
+            raise KafkaAdminUnavailable(str(exc)) from exc
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+# --- run in the worker -------------------------------------------------------------------
+_ADMINS: dict[str, Any] = {}
+
+
+def _admin(bootstrap: str) -> Any:
+    from confluent_kafka.admin import AdminClient
+
+    if bootstrap not in _ADMINS:
+        _ADMINS[bootstrap] = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    return _ADMINS[bootstrap]
+
+
+def _group_states(bootstrap: str, groups: list[str]) -> dict[str, tuple[str, int]]:
+    futures = _admin(bootstrap).describe_consumer_groups(groups, request_timeout=5)
+    out = {}
+    for group, future in futures.items():
+        description = future.result(timeout=10)
+        out[group] = (description.state.name, len(description.members))
+    return out
+
+
+def _group_consumer(bootstrap: str, group: str) -> Any:
+    from confluent_kafka import Consumer
+
+    return Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "log_level": 0,
+        }
+    )
+
+
+def _committed(bootstrap: str, group: str, topics: list[str]) -> Offsets:
+    from confluent_kafka import TopicPartition
+
+    consumer = _group_consumer(bootstrap, group)
+    try:
+        wanted = []
+        for topic in topics:
+            meta = consumer.list_topics(topic, timeout=10).topics[topic]
+            wanted += [TopicPartition(topic, p) for p in meta.partitions]
+        found = consumer.committed(wanted, timeout=10)
+        return {(tp.topic, tp.partition): tp.offset for tp in found if tp.offset >= 0}
+    finally:
+        consumer.close()
+
+
+def _commit(bootstrap: str, group: str, offsets: Offsets) -> None:
+    from confluent_kafka import TopicPartition
+
+    consumer = _group_consumer(bootstrap, group)
+    try:
+        wanted = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        consumer.commit(offsets=wanted, asynchronous=False)
+    finally:
+        consumer.close()
