@@ -102,40 +102,40 @@ def _group_states(bootstrap: str, groups: list[str]) -> dict[str, tuple[str, int
     return out
 
 
+_CONSUMERS: dict[tuple[str, str], Any] = {}
+
+
 def _group_consumer(bootstrap: str, group: str) -> Any:
+    """A consumer of ``group`` that never subscribes (so never joins), kept for reuse."""
     from confluent_kafka import Consumer
 
-    return Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": group,
-            "enable.auto.commit": False,
-            "log_level": 0,
-        }
-    )
+    key = (bootstrap, group)
+    if key not in _CONSUMERS:
+        _CONSUMERS[key] = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "log_level": 0,
+            }
+        )
+    return _CONSUMERS[key]
 
 
 def _committed(bootstrap: str, group: str, topics: list[str]) -> Offsets:
     from confluent_kafka import TopicPartition
 
     consumer = _group_consumer(bootstrap, group)
-    try:
-        wanted = []
-        for topic in topics:
-            meta = consumer.list_topics(topic, timeout=10).topics[topic]
-            wanted += [TopicPartition(topic, p) for p in meta.partitions]
-        found = consumer.committed(wanted, timeout=10)
-        return {(tp.topic, tp.partition): tp.offset for tp in found if tp.offset >= 0}
-    finally:
-        consumer.close()
+    wanted = []
+    for topic in topics:
+        meta = consumer.list_topics(topic, timeout=10).topics[topic]
+        wanted += [TopicPartition(topic, p) for p in meta.partitions]
+    found = consumer.committed(wanted, timeout=10)
+    return {(tp.topic, tp.partition): tp.offset for tp in found if tp.offset >= 0}
 
 
 def _commit(bootstrap: str, group: str, offsets: Offsets) -> None:
     from confluent_kafka import TopicPartition
 
-    consumer = _group_consumer(bootstrap, group)
-    try:
-        wanted = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-        consumer.commit(offsets=wanted, asynchronous=False)
-    finally:
-        consumer.close()
+    wanted = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+    _group_consumer(bootstrap, group).commit(offsets=wanted, asynchronous=False)

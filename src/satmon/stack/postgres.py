@@ -137,6 +137,11 @@ def _admin_conninfo(data_dir: Path, port: int) -> str:
     return f"host={data_dir} port={port} dbname=postgres user={user}"
 
 
+def server_ready(settings: Settings) -> bool:
+    """The server answers the superuser on its Unix socket (the supervisor's probe)."""
+    return _superuser_ready(postgres_data_dir(settings), settings.pg_port)
+
+
 def _superuser_ready(data_dir: Path, port: int) -> bool:
     try:
         with psycopg.connect(_admin_conninfo(data_dir, port), connect_timeout=2) as conn:

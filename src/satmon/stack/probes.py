@@ -9,37 +9,53 @@ i.e. it has joined and been given its partitions.
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections.abc import Iterable
-
-import httpx
+from typing import Any
+from urllib.parse import urlsplit
 
 from satmon.settings import Settings
 from satmon.stack.kafka_admin import IsolatedAdmin, KafkaAdminUnavailable
 
 
 def http_ok(url: str) -> bool:
+    """GET ``url`` answers 200 (plain http.client: the supervisor asks every few seconds,
+    and an httpx client per probe costs more CPU than the probe itself)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2.0)
     try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
+        conn.request("GET", parts.path or "/")
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()
 
 
 def kafka_ok(settings: Settings) -> bool:
-    from satmon.clients.kafka import broker_reachable
+    """The broker answers a metadata request (one cached client per cluster)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
 
-    return broker_reachable(settings)
+    with _admins_lock:
+        client = _metadata_clients.get(settings.kafka_bootstrap)
+        if client is None:
+            client = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "log_level": 0})
+            _metadata_clients[settings.kafka_bootstrap] = client
+    try:
+        client.list_topics(timeout=2.0)
+    except KafkaException:
+        return False
+    return True
 
 
 def postgres_ok(settings: Settings) -> bool:
-    import psycopg
+    """``SELECT 1`` as the superuser over the server's own Unix socket (trust: no SCRAM
+    handshake to pay every few seconds), like ``pg_isready`` plus a query."""
+    from satmon.stack.postgres import server_ready
 
-    try:
-        with psycopg.connect(settings.pg_dsn, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+    return server_ready(settings)
 
 
 def consumer_groups_ok(settings: Settings, groups: Iterable[str]) -> bool:
@@ -78,6 +94,7 @@ def subscription_topics(
 
 _admins_lock = threading.Lock()
 _admins: dict[str, IsolatedAdmin] = {}
+_metadata_clients: dict[str, Any] = {}
 
 
 def admin(bootstrap: str) -> IsolatedAdmin:

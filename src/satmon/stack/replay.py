@@ -5,7 +5,7 @@ disk a few seconds later: a ``kill -9`` of the 1.79 server here lost samples who
 import had been acknowledged 0.1–7.5 s before (8–12 s before, they were kept). The
 dispatcher has committed those offsets by then, so Kafka would never deliver them
 again. The supervisor therefore samples the committed offsets of the consumer groups
-that write into such a store every couple of seconds; when the store comes back after
+that write into such a store every few seconds; when the store comes back after
 a crash, it stops the dispatcher, moves those groups back to where they stood
 ``window_s`` before the crash, and starts the dispatcher again. Redelivered samples are
 harmless: the store keeps one sample per series and millisecond.
@@ -33,7 +33,7 @@ class OffsetHistory:
         admin: IsolatedAdmin,
         groups: dict[str, list[str]],
         keep_s: float,
-        every_s: float = 2.0,
+        every_s: float = 3.0,
     ) -> None:
         self.admin = admin
         self.groups = groups
