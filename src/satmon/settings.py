@@ -58,6 +58,23 @@ class Settings(BaseSettings):
     restart_stable_s: float = 60.0  # healthy this long: the delay starts over
     liveness_grace_s: float = 60.0  # a running component unhealthy this long is restarted
 
+    # --- operation API (satmon.api) ---------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_read_token_required: bool = Field(False, description="reads need the token too")
+    api_retry_after_s: int = Field(5, description="Retry-After of a 503 (a dependency is down)")
+    api_pg_pool_size: int = 10
+    api_dependency_timeout_s: float = Field(3.0, description="PostgreSQL / VictoriaMetrics wait")
+    api_submit_timeout_s: float = Field(5.0, description="Kafka acknowledgement wait of a submit")
+    api_kafka_linger_ms: int = 1
+    api_satellite_lookback_s: float = Field(
+        366 * 86400, description="how far back a satellite counts"
+    )
+    api_satellite_cache_s: float = 10.0
+    api_default_buckets: int = 500
+    api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
+    api_sse_heartbeat_s: float = 15.0
+
     @model_validator(mode="before")
     @classmethod
     def _ports_chosen_by_launcher(cls, data: Any) -> Any:

@@ -44,6 +44,8 @@ METRICS: dict[str, tuple[str, float, float]] = {
     "longitude": ("°", -180.0, 180.0),
 }
 METRIC_PREFIX = "satellite_"
+SATELLITE_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+"""What a satellite id may hold (1–64 characters): safe in a label matcher and a path."""
 
 
 def all_topics() -> list[str]:
@@ -67,7 +69,7 @@ class Telemetry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    satellite_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    satellite_id: str = Field(min_length=1, max_length=64, pattern=SATELLITE_ID_PATTERN)
     timestamp: datetime
     temperature: float
     altitude: float

@@ -180,6 +180,32 @@ def _simulator(settings: Settings) -> ProcessSpec:
     )
 
 
+def _api(settings: Settings) -> ProcessSpec:
+    """The operation API (``python -m satmon.api``: FastAPI under uvicorn)."""
+    return ProcessSpec(
+        name="api",
+        kind="app",
+        argv=[sys.executable, "-m", "satmon.api", *_api_address(settings)],
+        ports=[settings.api_port],
+        cwd=settings.repo_root,
+        healthy=lambda: _api_ready(settings),
+        start_timeout_s=30,
+    )
+
+
+def _api_address(settings: Settings) -> list[str]:
+    return ["--host", settings.api_host, "--port", str(settings.api_port)]
+
+
+def _api_ready(settings: Settings) -> bool:
+    return probes.http_ok(f"http://{settings.api_host}:{settings.api_port}/readyz")
+
+
+def _api_alive(settings: Settings) -> bool:
+    """Liveness: the server answers (``/readyz`` also asks its dependencies)."""
+    return probes.http_ok(f"http://{settings.api_host}:{settings.api_port}/healthz")
+
+
 VM_REPLAY = Replay("dispatcher", INGESTION_SUBSCRIPTIONS, window_s=30.0)
 """VictoriaMetrics 1.79 acknowledges an import before the samples reach its disk: a kill -9
 lost samples acknowledged up to about 8 s earlier; 30 s leaves room."""
@@ -213,6 +239,7 @@ COMPONENTS: dict[str, Component] = {
             _forecast_dispatcher_healthy,
             stop_timeout_s=20,
         ),
+        Component("api", "app", _api, _api_alive, stop_timeout_s=10),
         # a producer without a port or a group: alive is all there is to check
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]

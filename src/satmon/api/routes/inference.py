@@ -1,0 +1,196 @@
+"""``/inference``: queue a forecast job on Kafka (202 once Kafka has it), read its result."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Response
+from starlette.concurrency import run_in_threadpool
+
+from satmon.api.deps import (
+    CallerToken,
+    DatabaseDep,
+    PublisherDep,
+    SatellitesDep,
+    read_access,
+)
+from satmon.api.problems import Problem, Unavailable
+from satmon.api.schemas.inference import (
+    ForecastPoint,
+    InputPoint,
+    JobLinks,
+    JobResult,
+    SubmitAccepted,
+    SubmitRequest,
+)
+from satmon.contract.events import TOPIC_REQUESTS, TYPE_FORECAST_REQUESTED, make_event
+from satmon.contract.forecast import SHORT_NAMES, ForecastRequest
+from satmon.errors import TransientError
+from satmon.pipeline.result_store import row_from_event
+from satmon.store.results import fetch_job, upsert_rows
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/inference", tags=["inference"])
+SOURCE = "/services/api"
+RESULT_PATH = "/api/v1/inference/result/{}"
+IDEMPOTENCY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "satmon:api:idempotency-key")
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="a retried submit with the same key answers the same job "
+        "(letters, digits, '.', '_', ':' or '-')",
+    ),
+]
+
+
+@router.post(
+    "/submit",
+    status_code=202,
+    summary="Queue a forecast job",
+    responses={
+        401: {"description": "no or a wrong bearer token"},
+        409: {"description": "the Idempotency-Key was used for another request"},
+    },
+)
+async def submit(
+    body: SubmitRequest,
+    response: Response,
+    _token: CallerToken,
+    directory: SatellitesDep,
+    publisher: PublisherDep,
+    db: DatabaseDep,
+    idempotency_key: IdempotencyKey = None,
+) -> SubmitAccepted:
+    """Emit ``forecast.requested`` on ``inference.requests`` (acks=all) and answer 202 with
+    the job id once Kafka has it; ``Location`` points at the result."""
+    satellite = await directory.require(body.satellite, "body.satellite")
+    model = SHORT_NAMES.get(body.model, body.model)
+    job_id = str(uuid.uuid4())
+    if idempotency_key is not None:
+        job_id = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key))
+        earlier = await run_in_threadpool(_job_row, db, job_id)
+        if earlier is not None:
+            _same_request_or_409(earlier, satellite, body.metric, model)
+            response.headers["Location"] = RESULT_PATH.format(job_id)
+            return _accepted(earlier["job_id"], earlier["status"], earlier, earlier["requested_at"])
+    request = ForecastRequest(
+        job_id=job_id,
+        satellite_id=satellite,
+        metric=body.metric,
+        model=model,
+        trigger="api",
+        requested_at=datetime.now(UTC),
+    )
+    event = make_event(
+        TYPE_FORECAST_REQUESTED,
+        SOURCE,
+        request.model_dump(mode="json"),
+        key=satellite,
+        event_id=job_id,
+    )
+    await publisher.publish(TOPIC_REQUESTS, event)
+    await _record_queued(db, event)
+    response.headers["Location"] = RESULT_PATH.format(job_id)
+    fields = {"satellite_id": satellite, "metric": body.metric, "model": model}
+    return _accepted(job_id, "queued", fields, request.requested_at or datetime.now(UTC))
+
+
+@router.get(
+    "/result/{job_id}",
+    summary="A job's status and forecast",
+    dependencies=[Depends(read_access)],
+    responses={404: {"description": "no job has this id"}},
+)
+def result(
+    db: DatabaseDep,
+    job_id: Annotated[str, Path(min_length=1, max_length=128, description="from the submit")],
+) -> JobResult:
+    row = _job_row(db, job_id)
+    if row is None:
+        raise Problem(
+            404,
+            f"no job {job_id[:128]!r}; a submit answers the id (jobs show here once queued)",
+            "path.job_id",
+        )
+    return job_result(row)
+
+
+def job_result(row: dict[str, Any]) -> JobResult:
+    """An ``inference_results`` row (``store.results.fetch_job``) as the API shows it."""
+    predictions = row["predictions"] or []
+    stamps = row["prediction_timestamps"] or []
+    lower = row["lower_bound"] or [None] * len(predictions)
+    upper = row["upper_bound"] or [None] * len(predictions)
+    forecast = [
+        ForecastPoint(timestamp=t, value=v, lower=lo, upper=hi)
+        for t, v, lo, hi in zip(stamps, predictions, lower, upper, strict=False)
+    ]
+    inputs = [
+        InputPoint(timestamp=t, value=v)
+        for t, v in zip(row["input_timestamps"] or [], row["input_window"] or [], strict=False)
+    ]
+    return JobResult(
+        job_id=row["job_id"],
+        status=row["status"],
+        satellite=row["satellite_id"],
+        metric=row["metric"],
+        model=row["model"],
+        trigger=row["trigger"],
+        requested_at=row["requested_at"],
+        started_at=row["started_at"],
+        completed_at=row["completed_at"],
+        forecast=forecast,
+        input=inputs,
+        anomaly_score=row["anomaly_score"],
+        latency_ms=row["latency_ms"],
+        error=row["error"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _job_row(db: Any, job_id: str) -> dict[str, Any] | None:
+    with db.connection() as conn:
+        return fetch_job(conn, job_id)
+
+
+async def _record_queued(db: Any, event: Any) -> None:
+    """Show the job as queued at once. Kafka already has it, so a PostgreSQL failure here
+    loses nothing: the result store records the same row from the event."""
+    try:
+        await run_in_threadpool(upsert_rows, db, [row_from_event(event)])
+    except (TransientError, Unavailable) as exc:
+        log.warning(
+            "job %s is on Kafka; its queued row waits for the result store: %s", event["id"], exc
+        )
+
+
+def _same_request_or_409(row: dict[str, Any], satellite: str, metric: str, model: str) -> None:
+    earlier = (row["satellite_id"], row["metric"], row["model"])
+    if earlier != (satellite, metric, model):
+        raise Problem(
+            409,
+            f"this Idempotency-Key was used for {'/'.join(earlier)}; use a new key for "
+            f"{satellite}/{metric}/{model}",
+            "header.Idempotency-Key",
+        )
+
+
+def _accepted(
+    job_id: str, status: str, fields: dict[str, Any], requested_at: datetime
+) -> SubmitAccepted:
+    return SubmitAccepted(
+        job_id=job_id,
+        status=status,
+        satellite=fields["satellite_id"],
+        metric=fields["metric"],
+        model=fields["model"],
+        requested_at=requested_at,
+        links=JobLinks(result=RESULT_PATH.format(job_id)),
+    )
