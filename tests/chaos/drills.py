@@ -5,8 +5,9 @@ One drill per component of the stack (``DRILLS``, derived from the launcher's ta
 so a component that joins the stack — the API, the alarm-evaluator — gets its drill
 by being there), plus ``none``: the same stream without a kill, the yardstick. Each
 drill streams 60 s of telemetry at 1,000 events/s (20 satellites at 50 Hz, one step in
-ten through ingress) timed so that the minute's forecast tick falls 12–45 s in, and
-kills the component's main process 2 s after the tick, while the tick's jobs run.
+ten through ingress; a forecast job through the operation API every 2 s), timed so
+that the minute's forecast tick falls 12–45 s in, and kills the component's main
+process 2 s after the tick, while the tick's jobs run.
 What is measured after the catch-up is what ``DrillRow`` holds; ``CHECKS`` can grow a
 check of its own (alarms, once they exist, against the ``none`` drill's).
 """
@@ -26,7 +27,8 @@ from satmon.stack.components import COMPONENTS
 from satmon.stack.kafka_admin import IsolatedAdmin
 from satmon.stack.launcher import Launcher
 from satmon.stack.process import ProcessTable
-from tests.chaos.accounting import Jobs, forecast_jobs, telemetry_lag
+from tests.chaos.accounting import Jobs, forecast_jobs, requested_jobs, telemetry_lag
+from tests.chaos.submitter import ApiSubmitter
 from tests.integration.stack.stream import StreamPlan, TelemetryStream, stored
 
 RATE = 1000
@@ -59,6 +61,9 @@ class DrillRow:
     healthy_s: float | None = None  # kill → the component healthy again
     recovered_s: float | None = None  # kill → healthy and the telemetry lag under 1 s
     jobs_done_s: float | None = None  # tick → every job of the window completed / failed
+    api_jobs: int | None = None  # jobs submitted through the API (None: no API)
+    api_jobs_lost: int = 0  # submits answered 202 whose request is not on Kafka
+    api_refused: int = 0  # submits refused for good
     extra: dict[str, object] = field(default_factory=dict)  # columns of further checks
     notes: list[str] = field(default_factory=list)
 
@@ -81,20 +86,30 @@ def run_drill(drill: Drill, settings: Settings, vm: VictoriaMetrics) -> DrillRow
         start = _start_time()
         stream = TelemetryStream(settings, _plan(drill, start))
         tick = (int(start) // 60 + 1) * 60
+        submitter = _submitter(settings, stream.plan)
         stream.start()
+        if submitter is not None:
+            submitter.start()
         _sleep_until(tick + KILL_AFTER_TICK_S)
         killed = time.time()
         if drill.target is not None:
             old = _kill(settings, drill.target)
             row.healthy_s = _wait_healthy(launcher, drill.target, old, killed) - killed
         row.recovered_s = _wait_recovered(launcher, drill.target, settings, admin) - killed
+        _sleep_until(start + SECONDS)
+        stopped = start + SECONDS
+        if submitter is not None:
+            submitter.stop()  # waits for a submit still retrying
+            stopped = time.time()
         result = stream.join(SECONDS + 360)
         row.produced = result.produced
         if result.refused:
             row.notes.append(f"{len(result.refused)} events refused by Kafka")
         since = datetime.fromtimestamp(start, UTC)
-        until = datetime.fromtimestamp(start + SECONDS + 1, UTC)
+        until = datetime.fromtimestamp(stopped + 1, UTC)
         _catch_up(settings, vm, stream.plan, row, since, until, tick)
+        if submitter is not None:
+            _count_api_jobs(settings, submitter, row, since, until)
         for check in CHECKS:
             check(settings, stream.plan, row)
     finally:
@@ -111,6 +126,24 @@ def _plan(drill: Drill, start: float) -> StreamPlan:
         start_ms=int(start * 1000),
         ingress_every=10,
     )
+
+
+def _submitter(settings: Settings, plan: StreamPlan) -> ApiSubmitter | None:
+    """Jobs through the operation API too, where the stack has one."""
+    if "api" not in COMPONENTS:
+        return None
+    return ApiSubmitter(settings, f"{plan.prefix}-000")
+
+
+def _count_api_jobs(
+    settings: Settings, submitter: ApiSubmitter, row: DrillRow, since: datetime, until: datetime
+) -> None:
+    found = requested_jobs(settings, since, until) & set(submitter.jobs)
+    row.extra["API jobs found"] = f"{len(found)} / {len(submitter.jobs)}"
+    row.api_jobs = len(submitter.jobs)
+    row.api_jobs_lost = len(submitter.jobs) - len(found)
+    row.api_refused = len(submitter.errors)
+    row.notes += [f"API submit refused: {e}" for e in submitter.errors[:3]]
 
 
 def _start_time() -> float:

@@ -28,3 +28,6 @@ def test_drill(
     assert row.jobs is not None and row.jobs.requested > 0, "no forecast job in the window"
     assert row.jobs.stuck == 0, f"{row.jobs.stuck} jobs left queued or running"
     assert row.jobs.missing == 0, f"{row.jobs.missing} requests without a row"
+    assert row.api_jobs is None or row.api_jobs > 0, "no job went through the API"
+    assert row.api_refused == 0, f"the API refused {row.api_refused} good submits"
+    assert row.api_jobs_lost == 0, f"{row.api_jobs_lost} jobs the API accepted are not on Kafka"

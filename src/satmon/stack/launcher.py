@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from satmon.errors import SatmonError
 from satmon.settings import Settings
 from satmon.stack import control
-from satmon.stack.components import COMPONENTS
+from satmon.stack.components import COMPONENTS, Component
 from satmon.stack.groups import MARKER_VAR
 from satmon.stack.outcome import ComponentFailed
 from satmon.stack.process import ProcessTable
@@ -150,7 +150,7 @@ class Launcher:
         running = self.table.get(name)
         alive = running is not None and running.alive
         component = COMPONENTS.get(name)
-        healthy = alive and component is not None and component.health(self.settings)
+        healthy = alive and component is not None and _probe(component, self.settings)
         if unit is None:
             return StatusRow(
                 name,
@@ -175,6 +175,14 @@ class Launcher:
             unit.reason,
             unit.last_exit_log if show_log else "",
         )
+
+
+def _probe(component: Component, settings: Settings) -> bool:
+    try:
+        return component.health(settings)
+    except Exception as exc:  # a probe that raises reports "unhealthy"
+        log.debug("%s: health probe failed: %s", component.name, exc)
+        return False
 
 
 def _stop_timeout(name: str) -> float:

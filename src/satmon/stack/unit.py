@@ -137,7 +137,11 @@ class Unit:
         requested = True  # this life was asked for: report it, do not retry it
         crashed_at: float | None = None  # when the current run of restarts began
         while True:
-            ended = self._life(requested, crashed_at)
+            try:
+                ended = self._life(requested, crashed_at)
+            except Exception as exc:  # a bug of ours must not leave the component unwatched
+                log.exception("supervising %s failed", self.name)
+                ended = _Ended("error", reason=f"supervision error: {exc}")
             self._clean_up(ended)
             if ended.reached_healthy:
                 requested, crashed_at = False, None
@@ -221,7 +225,7 @@ class Unit:
                 return _Ended(
                     "exit", code, f"exited during start ({describe_exit(code)})", proc=proc
                 )
-            if spec.healthy():
+            if _ask(spec.healthy):
                 if spec.after_healthy is not None:
                     try:
                         spec.after_healthy()
@@ -258,7 +262,7 @@ class Unit:
                 continue
             next_probe = now + PROBE_INTERVAL_S
             self._remember()
-            healthy = self.component.health(self.settings)
+            healthy = _ask(lambda: self.component.health(self.settings))
             if healthy != self.state.healthy:
                 self._set(self.state.state, healthy=healthy)
             if healthy or not self.hooks.dependencies_healthy(self.component):
@@ -314,6 +318,15 @@ class Unit:
         if state not in (RUNNING, STARTING):
             self.state.healthy = False
         self.hooks.changed()
+
+
+def _ask(probe: Callable[[], bool]) -> bool:
+    """A probe that raises says "unhealthy", never ends the watch."""
+    try:
+        return bool(probe())
+    except Exception as exc:
+        log.warning("health probe failed: %s", exc)
+        return False
 
 
 def _reason(exc: Exception) -> str:
