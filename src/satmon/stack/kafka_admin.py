@@ -12,6 +12,7 @@ uses for its own consumers.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,16 +36,16 @@ class IsolatedAdmin:
 
     def group_states(self, groups: list[str]) -> dict[str, tuple[str, int]]:
         """group → (state name, member count)."""
-        result: dict[str, tuple[str, int]] = self._call(_group_states, groups)
+        result: dict[str, tuple[str, int]] = self._call("group_states", groups)
         return result
 
     def committed(self, group: str, topics: list[str]) -> Offsets:
-        result: Offsets = self._call(_committed, group, topics)
+        result: Offsets = self._call("committed", group, topics)
         return result
 
     def commit(self, group: str, offsets: Offsets) -> None:
         """Set ``group``'s committed offsets (Kafka refuses while the group has members)."""
-        self._call(_commit, group, offsets)
+        self._call("commit", group, offsets)
 
     def close(self) -> None:
         with self._lock:
@@ -52,14 +53,14 @@ class IsolatedAdmin:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _call(self, fn: Any, *args: Any, timeout: float = 20.0) -> Any:
+    def _call(self, op: str, *args: Any, timeout: float = 20.0) -> Any:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(1, mp_context=context)
             pool = self._pool
         try:
-            future: Future[Any] = pool.submit(fn, self.bootstrap, *args)
+            future: Future[Any] = pool.submit(_run, op, self.bootstrap, *args)
             return future.result(timeout)
         except BrokenProcessPool as exc:
             self._discard(pool)
@@ -69,7 +70,7 @@ class IsolatedAdmin:
             raise KafkaAdminUnavailable(f"Kafka did not answer within {timeout:.0f}s") from exc
         except KafkaAdminUnavailable:
             raise
-        except Exception as exc:  # KafkaException and friends, pickled back
+        except Exception as exc:  # Kafka's answer, as a RuntimeError (see _run)
             raise KafkaAdminUnavailable(str(exc)) from exc
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -83,6 +84,26 @@ class IsolatedAdmin:
 
 # --- run in the worker -------------------------------------------------------------------
 _ADMINS: dict[str, Any] = {}
+_CONSUMERS: dict[tuple[str, str], Any] = {}
+
+
+def _run(op: str, bootstrap: str, *args: Any) -> Any:
+    """One request. Any failure comes back as a RuntimeError with Kafka's words (its own
+    exceptions do not pickle), and the clients are made anew for the next request: after
+    a broker restart, the old ones here kept failing."""
+    try:
+        return _OPS[op](bootstrap, *args)
+    except Exception as exc:
+        _forget_clients()
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _forget_clients() -> None:
+    for consumer in _CONSUMERS.values():
+        with contextlib.suppress(Exception):  # already broken: nothing to close cleanly
+            consumer.close()
+    _CONSUMERS.clear()
+    _ADMINS.clear()
 
 
 def _admin(bootstrap: str) -> Any:
@@ -100,9 +121,6 @@ def _group_states(bootstrap: str, groups: list[str]) -> dict[str, tuple[str, int
         description = future.result(timeout=10)
         out[group] = (description.state.name, len(description.members))
     return out
-
-
-_CONSUMERS: dict[tuple[str, str], Any] = {}
 
 
 def _group_consumer(bootstrap: str, group: str) -> Any:
@@ -139,3 +157,6 @@ def _commit(bootstrap: str, group: str, offsets: Offsets) -> None:
 
     wanted = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
     _group_consumer(bootstrap, group).commit(offsets=wanted, asynchronous=False)
+
+
+_OPS: dict[str, Any] = {"group_states": _group_states, "committed": _committed, "commit": _commit}
