@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@for f in functions/*/main.py; do $(BIN)/mypy "$$f" || exit 1; done  # one at a time: each is module `main`
 
 unit: install         ## tests that need no server
 	$(BIN)/pytest -m "not integration"
@@ -46,7 +47,7 @@ drills: install       ## fault drills: kill -9 of each component mid-stream, one
 
 bench: install
 	$(BIN)/satmon up --detach --without simulator
-	$(BIN)/satmon bench
+	$(BIN)/python -m bench
 
 clean: down
 	rm -rf .satmon

@@ -16,7 +16,11 @@ from satmon.contract.forecast import HORIZON
 
 
 class FakeProducer:
-    """confluent_kafka.Producer look-alike: keeps produced records, acks them on poll."""
+    """confluent_kafka.Producer look-alike: keeps produced records, acks them on poll.
+
+    Transactions too: records produced inside one reach ``records`` on commit only
+    (``aborted`` keeps those of aborted ones); ``fail_with`` fails the commit.
+    """
 
     def __init__(
         self, fail_with: str | None = None, queue_full: bool = False, never_ack: bool = False
@@ -26,6 +30,31 @@ class FakeProducer:
         self.queue_full = queue_full
         self.never_ack = never_ack
         self._waiting: list[Any] = []
+        self._transaction: list[dict[str, Any]] | None = None
+        self.aborted: list[dict[str, Any]] = []
+        self.committed = 0
+
+    def init_transactions(self, timeout: float = 0) -> None:
+        pass
+
+    def begin_transaction(self) -> None:
+        self._transaction = []
+
+    def commit_transaction(self, timeout: float = 0) -> None:
+        from confluent_kafka import KafkaError, KafkaException
+
+        self.poll()
+        if self.fail_with:
+            raise KafkaException(
+                KafkaError(KafkaError._TRANSPORT, self.fail_with, txn_requires_abort=True)
+            )
+        self.records += self._transaction or []
+        self._transaction = None
+        self.committed += 1
+
+    def abort_transaction(self, timeout: float = 0) -> None:
+        self.aborted += self._transaction or []
+        self._transaction = None
 
     def produce(
         self,
@@ -37,9 +66,11 @@ class FakeProducer:
     ) -> None:
         if self.queue_full:
             raise BufferError("Local: Queue full")
-        self.records.append(
-            {"topic": topic, "key": key, "value": value, "headers": dict(headers or [])}
-        )
+        record = {"topic": topic, "key": key, "value": value, "headers": dict(headers or [])}
+        if self._transaction is not None:
+            self._transaction.append(record)
+        else:
+            self.records.append(record)
         if on_delivery is not None:
             self._waiting.append(on_delivery)
 

@@ -11,3 +11,20 @@ CONTRACT_TELEMETRY = {
     "latitude": 12.31,
     "longitude": -45.62,
 }
+
+
+def telemetry_at(satellite_id: str, moment: object) -> dict:
+    """A valid telemetry message of ``satellite_id`` at ``moment`` (a datetime or an
+    RFC 3339 string), with values inside every simulator range."""
+    from datetime import datetime
+
+    stamp = (
+        moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        if isinstance(moment, datetime)
+        else str(moment)
+    )
+    return {
+        **CONTRACT_TELEMETRY,
+        "satellite_id": satellite_id,
+        "timestamp": stamp,
+    }

@@ -164,11 +164,12 @@ def _register_optional() -> None:
         app.add_typer(models_app, name="models", help="Train and evaluate the forecast models.")
     except ImportError:
         pass
-    from satmon.eventing.bench import bench
     from satmon.eventing.cli import eventing_app
 
     app.add_typer(eventing_app, name="eventing", help="The local Knative-style dispatcher.")
-    app.command("bench")(bench)
+    from satmon.fn.cli import fn_app
+
+    app.add_typer(fn_app, name="fn", help="Create, run, invoke, build and deploy one function.")
 
 
 _register_optional()

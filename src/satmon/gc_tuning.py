@@ -22,12 +22,12 @@ YOUNG_THRESHOLD = 20_000
 """Allocations (minus deallocations) between young-generation collections."""
 
 
-def tune_for_throughput() -> None:
+def tune_for_throughput(young_threshold: int = YOUNG_THRESHOLD) -> None:
     """Freeze what exists now and collect less often; call once, after start-up imports.
 
     ``SATMON_GC_YOUNG_THRESHOLD`` overrides the first threshold (0 keeps Python's
     defaults altogether)."""
-    young = int(os.environ.get("SATMON_GC_YOUNG_THRESHOLD", YOUNG_THRESHOLD))
+    young = int(os.environ.get("SATMON_GC_YOUNG_THRESHOLD", young_threshold))
     if young <= 0:
         return
     gc.freeze()

@@ -9,6 +9,7 @@ anyone exporting variables by hand.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,15 @@ class Settings(BaseSettings):
     pg_password: str = "satmon"
     pg_database: str = "satmon"
 
+    triton_host: str = "127.0.0.1"  # in a cluster: the Triton Service (eventing/cluster/)
     triton_http_port: int = 8500
     triton_grpc_port: int = 8501
     triton_metrics_port: int = 8502
     triton_model_repository: Path = REPO_ROOT / "triton" / "models"
+
+    # forecast models: the NASA SMAP/MSL folder that `satmon models train/evaluate` read
+    # (train/, test/, labeled_anomalies.csv; see data/nasa-smap-msl/README.md)
+    nasa_root: Path = REPO_ROOT / "data" / "nasa-smap-msl"
 
     api_token: str = "satmon-dev-token"
 
@@ -107,7 +113,7 @@ class Settings(BaseSettings):
 
     @property
     def triton_http_url(self) -> str:
-        return f"127.0.0.1:{self.triton_http_port}"
+        return f"{self.triton_host}:{self.triton_http_port}"
 
     @property
     def logs_dir(self) -> Path:
@@ -116,4 +122,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    # Secrets may also be files named like the variable (satmon_pg_password) in the
+    # folder $SATMON_SECRETS_DIR: how OpenFaaS hands a function its secrets.
+    return Settings(_secrets_dir=os.environ.get("SATMON_SECRETS_DIR") or None)

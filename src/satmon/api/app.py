@@ -15,13 +15,25 @@ from fastapi import FastAPI
 
 from satmon.api import openapi, problems
 from satmon.api.resources import Resources
-from satmon.api.routes import health, inference
+from satmon.api.routes import export, health, inference, query, search, stream, trends
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (inference.router,)
+ROUTERS = (
+    inference.router,
+    trends.router,
+    query.router,
+    search.router,
+    export.router,
+    stream.router,
+)
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
+    {"name": "trends", "description": "raw samples and buckets, forecasts, raw vs forecast"},
+    {"name": "query", "description": "jobs, filtered and paged; their statistics"},
+    {"name": "search", "description": "full-text search over forecasts and failures"},
+    {"name": "export", "description": "a range as CSV"},
+    {"name": "stream", "description": "live telemetry as server-sent events"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

@@ -15,7 +15,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from satmon.api.feed import TelemetryFeed
 from satmon.api.problems import Problem
+from satmon.api.queued import QueuedRows
 from satmon.api.ranges import TimeRange, range_query
 from satmon.api.resources import Resources
 from satmon.api.satellites import SatelliteDirectory
@@ -62,11 +64,21 @@ async def satellites(held: ResourcesDep) -> SatelliteDirectory:
     return held.satellites
 
 
+async def feed(held: ResourcesDep) -> TelemetryFeed:
+    return held.feed
+
+
+async def queued_rows(held: ResourcesDep) -> QueuedRows:
+    return held.queued
+
+
 SettingsDep = Annotated[Settings, Depends(settings)]
 DatabaseDep = Annotated[Database, Depends(database)]
 VictoriaMetricsDep = Annotated[VictoriaMetricsReader, Depends(victoria_metrics)]
 PublisherDep = Annotated[Publisher, Depends(publisher)]
 SatellitesDep = Annotated[SatelliteDirectory, Depends(satellites)]
+FeedDep = Annotated[TelemetryFeed, Depends(feed)]
+QueuedRowsDep = Annotated[QueuedRows, Depends(queued_rows)]
 
 
 async def caller_token(

@@ -30,6 +30,8 @@ def build(app: FastAPI) -> dict[str, Any]:
     for path, operations in doc.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "the body is not UTF-8 JSON"})
             if path not in NO_DEPENDENCY:
                 responses.setdefault("503", {"description": "a dependency is down (named)"})
                 responses["503"].setdefault(

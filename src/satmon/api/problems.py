@@ -81,6 +81,8 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such route; the API lives under /api/v1 (see /docs)"
+        elif exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the body is not valid UTF-8 JSON; send a JSON object"
         elif exc.status_code == 405:
             allowed = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), "")
             detail = f"method not allowed here; allowed: {allowed or 'see /docs'}"

@@ -1,7 +1,9 @@
 """Time ranges of every endpoint: a preset (``1h``, ``6h``, ``1d``, ``1w``) ending now,
-or explicit RFC 3339 ``start`` / ``end`` (``end`` defaults to now)."""
+or explicit RFC 3339 ``start`` / ``end`` (``end`` defaults to now).
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI must evaluate the annotations
+of ``range_query``'s inner dependency, which name a local of the enclosing function.
+"""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,15 +31,20 @@ class TimeRange:
 
     @property
     def start_ms(self) -> int:
-        return int(self.start.timestamp() * 1000)
+        return epoch_ms(self.start)
 
     @property
     def end_ms(self) -> int:
-        return int(self.end.timestamp() * 1000)
+        return epoch_ms(self.end)
 
     @property
     def span_ms(self) -> int:
         return self.end_ms - self.start_ms
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, as VictoriaMetrics stores telemetry timestamps."""
+    return round(moment.timestamp() * 1000)
 
 
 def resolve(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from satmon.api.feed import TelemetryFeed
+from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
 from satmon.api.upstream.postgres import Database
@@ -18,6 +20,8 @@ class Resources:
     vm: VictoriaMetricsReader
     publisher: Publisher
     satellites: SatelliteDirectory
+    feed: TelemetryFeed
+    queued: QueuedRows
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -28,9 +32,11 @@ class Resources:
         satellites = SatelliteDirectory(
             vm, settings.api_satellite_cache_s, settings.api_satellite_lookback_s
         )
-        return cls(settings, db, vm, Publisher(settings), satellites)
+        feed = TelemetryFeed(settings)
+        return cls(settings, db, vm, Publisher(settings), satellites, feed, QueuedRows(db))
 
     async def close(self) -> None:
+        self.feed.close()
         self.publisher.close()
         await self.vm.close()
         self.db.close()

@@ -28,8 +28,11 @@ class SatelliteDirectory:
         self.ttl_s = ttl_s
         self.lookback_s = lookback_s
         self._ids: frozenset[str] = frozenset()
+        self.first_seen: dict[str, float] = {}
+        """Each satellite's first sample (s), kept once known: it never moves."""
         self._fetched = float("-inf")
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Future[frozenset[str]] | None = None
 
     async def known(self, max_age_s: float | None = None) -> frozenset[str]:
         """Satellite ids seen within the lookback, at most ``max_age_s`` (default ttl) old."""
@@ -52,12 +55,21 @@ class SatelliteDirectory:
                 "or '-' (e.g. SAT-001)",
                 field,
             )
-        ids = await self.known()
-        if satellite not in ids:
-            ids = await self.known(max_age_s=MIN_REFRESH_S)
+        if satellite in self._ids:  # known: answer now, refresh a stale list behind it
+            if time.monotonic() - self._fetched > self.ttl_s and not self._lock.locked():
+                self._refresh = asyncio.ensure_future(self.known())
+                self._refresh.add_done_callback(_quiet)
+            return satellite
+        ids = await self.known(max_age_s=MIN_REFRESH_S)
         if satellite not in ids:
             raise Problem(422, unknown_detail(satellite, ids), field)
         return satellite
+
+
+def _quiet(refresh: asyncio.Future[frozenset[str]]) -> None:
+    """A background refresh that failed: the next request that needs it tries again."""
+    if not refresh.cancelled():
+        refresh.exception()
 
 
 def unknown_detail(satellite: str, ids: frozenset[str]) -> str:

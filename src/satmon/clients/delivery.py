@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloudevents.http import CloudEvent
+from confluent_kafka import KafkaError, KafkaException
 
+from satmon.clients.kafka_limits import RecordTooLarge
 from satmon.contract.events import to_kafka
-from satmon.errors import TransientError
+from satmon.errors import SatmonError, TransientError
 
 
 class Overloaded(TransientError):
@@ -24,7 +26,7 @@ class Overloaded(TransientError):
 class _Pending:
     def __init__(self, count: int) -> None:
         self.left = count
-        self.errors: list[str] = []
+        self.errors: list[Any] = []
         self._lock = threading.Lock()
         self.done = threading.Event()
         if count == 0:
@@ -33,7 +35,7 @@ class _Pending:
     def on_delivery(self, err: Any, _msg: Any) -> None:
         with self._lock:
             if err is not None:
-                self.errors.append(str(err))
+                self.errors.append(err)
             self.left -= 1
             if self.left <= 0:
                 self.done.set()
@@ -42,9 +44,10 @@ class _Pending:
 def deliver(producer: Any, records: Sequence[tuple[str, CloudEvent]], timeout_s: float) -> None:
     """Produce every (topic, event) and return once Kafka acknowledged all of them.
 
-    Raises Overloaded when the local queue is full, TransientError on a delivery
-    error or when ``timeout_s`` passes first (the caller answers 5xx; a retry is safe
-    because consumers dedupe on source + id).
+    Raises Overloaded when the local queue is full, RecordTooLarge for a record Kafka
+    refuses by its size, TransientError on any other delivery error or when
+    ``timeout_s`` passes first (the caller answers 5xx; a retry is safe because
+    consumers dedupe on source + id).
     """
     pending = _Pending(len(records))
     for topic, event in records:
@@ -56,6 +59,8 @@ def deliver(producer: Any, records: Sequence[tuple[str, CloudEvent]], timeout_s:
         except BufferError as exc:
             producer.poll(0)
             raise Overloaded(f"Kafka producer queue full: {exc}") from exc
+        except KafkaException as exc:
+            raise produce_error(exc.args[0]) from exc
     deadline = time.monotonic() + timeout_s
     while not pending.done.is_set():
         left = deadline - time.monotonic()
@@ -65,7 +70,27 @@ def deliver(producer: Any, records: Sequence[tuple[str, CloudEvent]], timeout_s:
             )
         producer.poll(min(left, 0.05))
     if pending.errors:
-        raise TransientError(f"Kafka delivery failed: {pending.errors[0]}")
+        raise delivery_error(pending.errors[0])
+
+
+def produce_error(err: Any) -> SatmonError:
+    """What ``produce()`` refusing a record means for the sender."""
+    if _code(err) == KafkaError.MSG_SIZE_TOO_LARGE:
+        return RecordTooLarge(f"Kafka refused a record by its size: {err}", None)
+    return TransientError(f"Kafka refused the record: {err}")
+
+
+def delivery_error(err: Any, outcome: str = "") -> SatmonError:
+    """What a failed delivery report means: too large is permanent, the rest transient."""
+    suffix = f"; {outcome}" if outcome else ""
+    if _code(err) in (KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE):
+        return RecordTooLarge(f"Kafka refused a record by its size: {err}{suffix}", None)
+    return TransientError(f"Kafka delivery failed: {err}{suffix}")
+
+
+def _code(err: Any) -> Any:
+    code = getattr(err, "code", None)
+    return code() if callable(code) else None
 
 
 def produce_nowait(producer: Any, records: Sequence[tuple[str, CloudEvent]]) -> None:

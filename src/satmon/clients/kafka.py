@@ -19,6 +19,11 @@ DEFAULT_PARTITIONS = 3
 
 def make_producer(settings: Settings | None = None, **overrides: Any) -> Producer:
     """Idempotent producer, acks=all: an accepted event is on every in-sync replica."""
+    return Producer(producer_config(settings, **overrides))
+
+
+def producer_config(settings: Settings | None = None, **overrides: Any) -> dict[str, Any]:
+    """The configuration ``make_producer`` uses (also that of transactional producers)."""
     settings = settings or get_settings()
     config: dict[str, Any] = {
         "bootstrap.servers": settings.kafka_bootstrap,
@@ -28,7 +33,7 @@ def make_producer(settings: Settings | None = None, **overrides: Any) -> Produce
         "compression.type": "lz4",
     }
     config.update(overrides)
-    return Producer(config)
+    return config
 
 
 def make_consumer(group_id: str, settings: Settings | None = None, **overrides: Any) -> Consumer:

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cloudevents.http import CloudEvent
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from satmon.errors import PermanentError
 
@@ -44,6 +51,14 @@ METRICS: dict[str, tuple[str, float, float]] = {
     "longitude": ("°", -180.0, 180.0),
 }
 METRIC_PREFIX = "satellite_"
+PHYSICAL_LIMITS: dict[str, tuple[float, float]] = {
+    # what no reading of a satellite in Earth orbit can be, faulty sensors included
+    # (unusual values are the alarms' business, not the schema's)
+    "temperature": (-273.15, math.inf),  # absolute zero
+    "altitude": (0.0, math.inf),  # above the surface
+    "velocity": (0.0, 11.2),  # a speed, below Earth's escape velocity
+    "battery": (0.0, math.inf),  # a voltage across the battery
+}
 SATELLITE_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 """What a satellite id may hold (1–64 characters): safe in a label matcher and a path."""
 
@@ -86,11 +101,24 @@ class Telemetry(BaseModel):
             raise ValueError("timestamp needs a time zone (e.g. a trailing Z)")
         return value.astimezone(UTC)
 
+    @field_validator(*METRICS, mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        """A JSON number: not ``true`` (which would read as 1.0), not ``"12.3"``."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number, not {type(value).__name__}")
+        return value
+
     @field_validator("temperature", "altitude", "velocity", "battery", "solar_power")
     @classmethod
-    def _finite(cls, value: float) -> float:
+    def _finite(cls, value: float, info: ValidationInfo) -> float:
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
+        low, high = PHYSICAL_LIMITS.get(info.field_name or "", (-math.inf, math.inf))
+        if not low <= value <= high:
+            unit = METRICS[info.field_name or ""][0]
+            bound = f"below {low:g} {unit}" if value < low else f"above {high:g} {unit}"
+            raise ValueError(f"{value:g} {unit} is physically impossible ({bound})")
         return value
 
     @property

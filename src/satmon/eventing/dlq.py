@@ -23,19 +23,13 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Producer
 
+from satmon.contract.dead_letters import DEAD_LETTER_EXTENSIONS
 from satmon.errors import TransientError
 from satmon.eventing.records import Envelope, Header
 
 log = logging.getLogger(__name__)
 ERROR_DATA_MAX = 1024
-EXTENSIONS = (
-    "knativeerrordest",
-    "knativeerrorcode",
-    "knativeerrordata",
-    "satmonattempts",
-    "satmonreason",
-    "satmonorigin",
-)
+EXTENSIONS = DEAD_LETTER_EXTENSIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,15 @@
 The manifests are the source of truth for the cluster and for the local dispatcher:
 
 * ``KafkaSource`` (sources.knative.dev) and ``Trigger`` (eventing.knative.dev) become
-  :class:`Subscription` objects (topics, consumer group, sink, delivery, ordering,
-  filters, batching).
+  :class:`~satmon.eventing.topology.Subscription` objects (topics, consumer group,
+  sink, delivery, ordering, filters, batching).
 * ``Broker`` (class Kafka, annotation ``kafka.eventing.knative.dev/external.topic``) is,
   locally, just the Kafka topic it stores events in. A sink or dead-letter sink that
   refers to a Broker produces to that topic.
 * ``Service`` (serving.knative.dev) gives a function's local URL through the annotation
   ``satmon.io/local-port`` (``http://127.0.0.1:<port>``).
-* ``PingSource`` becomes a :class:`PingSpec` for :mod:`satmon.eventing.ping`.
+* ``PingSource`` becomes a :class:`~satmon.eventing.topology.PingSpec` for
+  :mod:`satmon.eventing.ping`.
 
 Validation against the strict CRD schemas lives in :mod:`satmon.eventing.crds`; the
 OpenFaaS ``stack.yml`` in :mod:`satmon.eventing.openfaas`.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,15 @@ import yaml
 
 from satmon.eventing.crds import ManifestError, find_crd_dir, validate_document
 from satmon.eventing.delivery import DeliveryPolicy
-from satmon.eventing.filters import Predicate, compile_filters
+from satmon.eventing.filters import compile_filters
+from satmon.eventing.topology import (
+    HttpSink,
+    PingSpec,
+    Sink,
+    Subscription,
+    TopicSink,
+    Topology,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,84 +46,12 @@ ANN_BATCH_MAX_WAIT_MS = "satmon.io/batch-max-wait-ms"
 ANN_MAX_IN_FLIGHT = "satmon.io/max-in-flight"
 ANN_MAX_EVENTS_PER_SECOND = "satmon.io/max-events-per-second"
 ANN_INITIAL_OFFSET = "satmon.io/initial-offset"
+ANN_INVALID_RECORDS = "satmon.io/invalid-records"
+"""KafkaSource: ``wrap`` delivers records that are not CloudEvents as Knative does
+(``eventing.invalid_records``); ``dead-letter`` (the default) dead-letters them."""
 ANN_EXTERNAL_TOPIC = "kafka.eventing.knative.dev/external.topic"
 ANN_DELIVERY_ORDER = "kafka.eventing.knative.dev/delivery.order"
 DEFAULT_NAMESPACE = "default"
-
-# --- the local model ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpSink:
-    url: str
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class TopicSink:
-    """A Kafka topic (a Broker with an external topic): events are produced to it."""
-
-    topic: str
-    name: str = ""
-
-
-Sink = HttpSink | TopicSink
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """One consumer group delivering one or more topics to one HTTP subscriber."""
-
-    name: str
-    kind: str
-    topics: tuple[str, ...]
-    group: str
-    sink: HttpSink
-    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
-    ordered: bool = True
-    accept: Predicate = field(default=lambda attrs: True, compare=False, repr=False)
-    batch_max_events: int = 1
-    batch_max_wait_ms: float = 5.0
-    max_in_flight: int = 4
-    max_events_per_second: float | None = None  # None: as fast as the subscriber answers
-    initial_offset: str = "earliest"
-    dead_letter_topic: str | None = None  # None: "<record topic>.dlq"
-
-    @property
-    def batched(self) -> bool:
-        return self.batch_max_events > 1
-
-
-@dataclass(frozen=True)
-class PingSpec:
-    name: str
-    namespace: str
-    schedule: str
-    timezone: str | None
-    content_type: str
-    data: bytes
-    sink: Sink
-    extensions: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def source(self) -> str:
-        return f"/apis/v1/namespaces/{self.namespace}/pingsources/{self.name}"
-
-
-@dataclass
-class Topology:
-    documents: list[dict[str, Any]]
-    services: dict[str, HttpSink]
-    brokers: dict[str, TopicSink]
-    subscriptions: list[Subscription]
-    pings: list[PingSpec]
-
-    def subscription(self, name: str) -> Subscription:
-        for sub in self.subscriptions:
-            if sub.name == name:
-                return sub
-        raise KeyError(f"no subscription named {name!r}")
-
 
 # --- loading -------------------------------------------------------------------------------
 
@@ -224,6 +160,9 @@ def _kafka_source(doc: Mapping[str, Any], resolver: _Resolver) -> Subscription:
     ordering = str(spec.get("ordering", "ordered"))
     if ordering not in ("ordered", "unordered"):
         raise ManifestError(f"{where}: ordering must be ordered or unordered")
+    invalid = ann.get(ANN_INVALID_RECORDS, "dead-letter")
+    if invalid not in ("wrap", "dead-letter"):
+        raise ManifestError(f"{where}: {ANN_INVALID_RECORDS} must be wrap or dead-letter")
     return Subscription(
         name=name,
         kind="KafkaSource",
@@ -234,6 +173,8 @@ def _kafka_source(doc: Mapping[str, Any], resolver: _Resolver) -> Subscription:
         ordered=ordering == "ordered",
         initial_offset=str(spec.get("initialOffset", "earliest")),
         dead_letter_topic=resolver.dead_letter_topic(spec.get("delivery"), where),
+        wrap_invalid=invalid == "wrap",
+        namespace=ns,
         **_batching(ann, where),
     )
 

@@ -23,8 +23,8 @@ import httpx
 from confluent_kafka import Producer
 
 from satmon.contract.events import format_time
-from satmon.eventing.manifests import HttpSink, PingSpec, TopicSink
 from satmon.eventing.records import percent_encode
+from satmon.eventing.topology import HttpSink, PingSpec, TopicSink
 
 log = logging.getLogger(__name__)
 PING_TYPE = "dev.knative.sources.ping"

@@ -51,6 +51,7 @@ class Envelope:
     json_data: bool = True
     error: str | None = None
     data: bytes | None = None  # what goes over HTTP; the original value unless wrapped
+    fetched_at: float = 0.0  # epoch s when the dispatcher's fetch returned the record
 
     def __post_init__(self) -> None:
         if self.data is None:
@@ -74,7 +75,7 @@ def decode(
     timestamp_ms: int = 0,
 ) -> Envelope:
     """Decode one record; never raises (a bad record gets ``error`` set)."""
-    raw_headers: list[Header] = list(headers) if headers else []
+    raw_headers: list[Header] = headers if type(headers) is list else list(headers or ())
     env = Envelope(topic, partition, offset, key, value, raw_headers, timestamp_ms)
     try:
         attrs = _attributes(raw_headers)
@@ -119,10 +120,10 @@ def check_json(value: bytes) -> None:
     json.loads(value)
 
 
-def decode_message(message: Any) -> Envelope:
+def decode_message(message: Any, fetched_at: float = 0.0) -> Envelope:
     """A confluent-kafka ``Message`` → :class:`Envelope`."""
     ts_type, ts = message.timestamp()
-    return decode(
+    env = decode(
         message.topic(),
         message.partition(),
         message.offset(),
@@ -131,6 +132,8 @@ def decode_message(message: Any) -> Envelope:
         message.headers(),
         ts if ts_type else 0,
     )
+    env.fetched_at = fetched_at
+    return env
 
 
 def structured_json(env: Envelope) -> bytes:

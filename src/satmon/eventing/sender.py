@@ -60,12 +60,23 @@ class Verdict:
 
 class Sender:
     def __init__(
-        self, url: str, policy: DeliveryPolicy, stop: threading.Event, client: httpx.Client
+        self,
+        url: str,
+        policy: DeliveryPolicy,
+        stop: threading.Event,
+        client: httpx.Client,
+        batched: bool = False,
     ) -> None:
+        """``batched``: the subscriber accepts batched mode (one request per unit)."""
         self.url = url
         self.policy = policy
         self.stop = stop
         self.client = client
+        self.batched = batched
+
+    def send(self, envs: Sequence[Envelope]) -> Verdict:
+        """Deliver ``envs`` as one batch, or one by one to a subscriber without batches."""
+        return self.send_batch(envs) if self.batched else self.send_each(envs)
 
     # --- one event -----------------------------------------------------------------------
     def send_one(self, env: Envelope) -> Verdict:
@@ -76,6 +87,17 @@ class Sender:
             verdict.delivered.append(env)
         else:
             verdict.dead.append((env, self._failure(answer, verdict.attempts)))
+        return verdict
+
+    def send_each(self, envs: Sequence[Envelope]) -> Verdict:
+        """Every event in binary mode, each with its own retries and verdict."""
+        verdict = Verdict()
+        for env in envs:
+            single = self.send_one(env)
+            verdict.delivered.extend(single.delivered)
+            verdict.dead.extend(single.dead)
+            verdict.attempts += single.attempts
+            verdict.retries += single.retries
         return verdict
 
     # --- a batch -------------------------------------------------------------------------
@@ -119,13 +141,10 @@ class Sender:
             answer.status,
             len(envs),
         )
-        for env in envs:
-            single = self.send_one(env)
-            verdict.delivered.extend(single.delivered)
-            verdict.dead.extend(single.dead)
-            verdict.attempts += single.attempts
-            verdict.retries += single.retries
-        return verdict
+        singles = self.send_each(envs)
+        singles.attempts += verdict.attempts
+        singles.retries += verdict.retries
+        return singles
 
     # --- the retry loop ------------------------------------------------------------------
     def _with_retries(self, headers: Mapping[str, str], body: bytes, verdict: Verdict) -> Answer:

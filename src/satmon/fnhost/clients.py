@@ -82,3 +82,27 @@ def forecast_model() -> Any:
     from satmon.clients.triton import TritonForecaster
 
     return TritonForecaster(get_settings().triton_http_url)
+
+
+@once
+def batch_producers() -> Any:
+    """Transactional producers for all-or-nothing batches (``clients.transactions``)."""
+    from satmon.clients.kafka import producer_config
+    from satmon.clients.transactions import TransactionalProducers
+    from satmon.pipeline.ingress_settings import IngressSettings
+
+    settings = IngressSettings()
+    config = producer_config(get_settings())
+    return TransactionalProducers(config, settings.batch_producers, settings.produce_timeout_s)
+
+
+@once
+def kafka_record_limit() -> Any:
+    """The largest record Kafka takes on the topics the ingress produces to, re-read
+    every few minutes (``clients.kafka_limits.KafkaRecordLimit``)."""
+    from satmon.clients.kafka import make_admin, producer_config
+    from satmon.clients.kafka_limits import KafkaRecordLimit, producer_max_bytes
+    from satmon.pipeline.ingress import TOPICS
+
+    producer_max = producer_max_bytes(producer_config(get_settings()))
+    return KafkaRecordLimit(lambda: make_admin(get_settings()), TOPICS, producer_max)

@@ -7,7 +7,8 @@ handler, ``application/cloudevents-batch+json`` bodies to the batch handler that
 function module declared with :func:`serve_batches` — or, when it declared one, to its
 *items* handler, which gets the parsed JSON array as is (no CloudEvent per event: the
 hot path of the telemetry-writer) and words the rejections itself. Answers follow the batch
-contract of ``pipeline/README.md``. Plain ``functions-framework --signature-type
+contract of ``pipeline/README.md``; every error is problem+json (``problems``), those of
+the HTTP server (``server``) included. Plain ``functions-framework --signature-type
 cloudevent`` keeps working for single events (the module still registers
 problem+json error handlers for it).
 
@@ -41,11 +42,11 @@ from satmon.contract.http import (
 )
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
+from satmon.fnhost.problems import answer_permanent, answer_transient, install_error_handlers
+from satmon.fnhost.server import FunctionServer
 from satmon.gc_tuning import tune_for_throughput
 
 log = logging.getLogger(__name__)
-
-RETRY_AFTER_S = "1"
 
 
 SingleHandler = Callable[[CloudEvent], Any]
@@ -79,19 +80,6 @@ def serve_batches(
     install_error_handlers()
 
 
-def install_error_handlers() -> None:
-    """PermanentError → 400, TransientError → 503 on the app functions-framework is creating.
-
-    functions-framework points ``functions_framework.errorhandler`` at the app while it
-    executes the function module; outside ``create_app`` this is a harmless no-op.
-    """
-    register = functions_framework.errorhandler
-    if not callable(register) or type(register).__name__ == "DummyErrorHandler":
-        return
-    register(PermanentError)(_permanent_answer)
-    register(TransientError)(_transient_answer)
-
-
 HEALTH_PATHS = frozenset(("/_/health", "/healthz"))
 """GET paths answered 200 while the process serves: OpenFaaS' default readiness probe
 (``/_/health``) and the usual Kubernetes name. Every other GET stays a 405."""
@@ -102,11 +90,10 @@ def create_function_app(
 ) -> flask.Flask:
     """functions-framework's app for ``target``, answering binary / structured / batched POSTs."""
     app = functions_framework.create_app(target, source, signature_type)
+    install_error_handlers(app.errorhandler)
     registered = _HANDLERS.get(target)
     if signature_type != "cloudevent" or registered is None:
         return app
-    app.register_error_handler(PermanentError, _permanent_answer)
-    app.register_error_handler(TransientError, _transient_answer)
 
     @app.before_request
     def _answer_cloudevent() -> Any:
@@ -136,9 +123,9 @@ def handle_request(registered: _Registered, request: flask.Request, accept_batch
     try:
         registered.single(decoded.events[0])
     except PermanentError as exc:
-        return _permanent_answer(exc)
+        return answer_permanent(exc)
     except TransientError as exc:
-        return _transient_answer(exc)
+        return answer_transient(exc)
     return "OK", 200
 
 
@@ -153,7 +140,7 @@ def _handle_batch(registered: _Registered, body: bytes) -> Any:
     try:
         refused = run_batch(registered, events)
     except TransientError as exc:
-        return _transient_answer(exc)
+        return answer_transient(exc)
     for item in refused:
         index, event = good[item.position]
         rejected.append(rejection(index, event["id"], event["source"], item.detail, item.field))
@@ -179,7 +166,7 @@ def _handle_items(handler: ItemsHandler, body: bytes) -> Any:
         try:
             rejected = handler(items)
         except TransientError as exc:
-            return _transient_answer(exc)
+            return answer_transient(exc)
         except PermanentError as exc:
             rejected = [
                 rejection(i, *_identity(item), str(exc), exc.field) for i, item in enumerate(items)
@@ -218,16 +205,6 @@ def _is_batch(request: flask.Request) -> bool:
     return (request.content_type or "").lower().startswith("application/cloudevents-batch")
 
 
-def _permanent_answer(exc: PermanentError) -> Any:
-    log.info("rejected event: %s", exc)
-    return problem_response(400, str(exc), exc.field)
-
-
-def _transient_answer(exc: TransientError) -> Any:
-    log.warning("transient failure, asking for a retry: %s", exc)
-    return problem_response(503, str(exc), None, {"Retry-After": RETRY_AFTER_S})
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve one function (gunicorn threads, as functions-framework does)."""
     parser = argparse.ArgumentParser(prog="python -m satmon.fnhost")
@@ -249,8 +226,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = create_function_app(
         args.source, args.target, args.signature_type, accept_batch=not args.no_batch
     )
-    from functions_framework._http import create_server
-
     tune_for_throughput()  # before gunicorn forks: the workers inherit it
 
     options: dict[str, Any] = {}
@@ -258,7 +233,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.debug and registered is not None and registered.items is not None:
         items = registered.items
         options["post_worker_init"] = lambda _worker: warm(items)
-    create_server(app, args.debug, **options).run(args.host, args.port)
+    if args.debug:
+        app.run(args.host, args.port, debug=True)
+    else:
+        FunctionServer(app, args.host, args.port, **options).run()
 
 
 def warm(items: ItemsHandler) -> None:

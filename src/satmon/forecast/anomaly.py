@@ -18,14 +18,10 @@ from typing import Any
 import numpy as np
 
 from satmon.contract.forecast import WINDOW
-from satmon.forecast.datasets import (
-    NASA_DEV_ROOT,
-    load_nasa_series,
-    nasa_channels,
-    nasa_labels,
-    windows_from_series,
-)
+from satmon.forecast.datasets import windows_from_series
+from satmon.forecast.inference import predict_windows
 from satmon.forecast.modelio import Forecaster
+from satmon.forecast.nasa import load_nasa_series, nasa_channels, nasa_labels
 
 Span = tuple[int, int]
 SCORE_KINDS = ("forecast1", "forecast", "reconstruction")
@@ -48,8 +44,6 @@ def error_scores(model: Forecaster, series: np.ndarray, kind: str = "forecast1")
     ``forecast``: mean |error| over the 10 points after window end t-1, placed at t;
     ``reconstruction``: the VAE's anomaly score of the window ending at t.
     """
-    from satmon.forecast.evaluate import predict_windows
-
     s = np.asarray(series, dtype=np.float64)
     out = np.zeros(len(s))
     if kind == "reconstruction":
@@ -175,7 +169,7 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 def evaluate_detection(
     models: dict[str, Forecaster],
-    root: Path = NASA_DEV_ROOT,
+    root: Path | None = None,
     config: DetectorConfig | None = None,
 ) -> dict[str, Any]:
     """Event-level precision / recall / F1 per model and score kind on the labelled

@@ -78,18 +78,21 @@ def evaluate(
         Path | None, typer.Option(help="model repository (default triton/models)")
     ] = None,
     nasa: Annotated[
-        Path | None, typer.Option(help="NASA SMAP/MSL folder (test/, labeled_anomalies.csv)")
+        Path | None,
+        typer.Option(
+            help="NASA SMAP/MSL folder (train/, test/, labeled_anomalies.csv); "
+            "default: SATMON_NASA_ROOT or data/nasa-smap-msl"
+        ),
     ] = None,
     output: Annotated[Path, typer.Option(help="where to write the JSON report")] = DEFAULT_REPORT,
 ) -> None:
     """MAE / RMSE per horizon step vs persistence and linear trend (held-out simulated;
     NASA nominal and anomalous windows) and event-level anomaly detection P/R/F1."""
-    from satmon.forecast.datasets import NASA_DEV_ROOT
     from satmon.forecast.evaluate import evaluate_all
     from satmon.forecast.modelio import load_model
 
     models = {name: load_model(name, repository) for name in _model_names(model)}
-    report = evaluate_all(models, nasa or NASA_DEV_ROOT)
+    report = evaluate_all(models, nasa)
     for key, title in (
         ("simulated_heldout", "Held-out simulated data (1 Hz), MAE"),
         ("nasa_nominal", "NASA SMAP/MSL dev channels, nominal windows, MAE"),

@@ -1,4 +1,5 @@
-"""Windows of 20 points in, 10 out: from the simulator, from NASA SMAP/MSL, from files.
+"""Windows of 20 points in, 10 out: from the simulator and from files (NASA SMAP/MSL:
+``nasa.py``).
 
 Everything here is numpy; a window set is ``(X [N, 20], Y [N, 10])`` float64 plus a
 group label per window (metric, channel) for per-group figures.
@@ -6,10 +7,9 @@ group label per window (metric, channel) for per-group figures.
 
 from __future__ import annotations
 
-import ast
 import csv
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,6 @@ from satmon.contract.forecast import HORIZON, WINDOW
 
 log = logging.getLogger(__name__)
 
-NASA_DEV_ROOT = Path("/work/shared/data/nasa-smap-msl-dev")
 SIM_METRICS = (
     "temperature",
     "altitude",
@@ -144,50 +143,6 @@ def wrap_angle(values: np.ndarray, period: float = 360.0) -> np.ndarray:
     """Wrap into ``[-period/2, period/2)``."""
     half = period / 2.0
     return np.mod(np.asarray(values, dtype=np.float64) + half, period) - half
-
-
-# --- NASA SMAP / MSL -----------------------------------------------------------------
-def nasa_channels(root: Path = NASA_DEV_ROOT) -> list[str]:
-    """Channel ids with a test array under ``root``."""
-    return sorted(p.stem for p in (root / "test").glob("*.npy"))
-
-
-def load_nasa_series(chan: str, split: str = "test", root: Path = NASA_DEV_ROOT) -> np.ndarray:
-    """Column 0 (the telemetry value) of ``<root>/<split>/<chan>.npy`` as float64 ``[T]``."""
-    return np.load(root / split / f"{chan}.npy")[:, 0].astype(np.float64)
-
-
-def nasa_labels(root: Path = NASA_DEV_ROOT) -> dict[str, list[tuple[int, int]]]:
-    """Labelled anomaly sequences per channel: inclusive ``(start, end)`` test indices."""
-    labels: dict[str, list[tuple[int, int]]] = {}
-    with (root / "labeled_anomalies.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            seqs = ast.literal_eval(row["anomaly_sequences"])
-            labels[row["chan_id"]] = [(int(a), int(b)) for a, b in seqs]
-    return labels
-
-
-def anomaly_mask(length: int, sequences: Iterable[tuple[int, int]]) -> np.ndarray:
-    """Boolean ``[length]``: True inside any inclusive labelled sequence."""
-    mask = np.zeros(length, dtype=bool)
-    for start, end in sequences:
-        mask[start : end + 1] = True
-    return mask
-
-
-def nasa_windows(root: Path = NASA_DEV_ROOT, split: str = "test", stride: int = 1) -> WindowSet:
-    """Stride-1 windows over column 0 of every channel; ``flags["anomalous"]`` marks
-    windows whose 30 points touch a labelled sequence (test split only)."""
-    labels = nasa_labels(root) if split == "test" else {}
-    parts = []
-    for chan in nasa_channels(root):
-        series = load_nasa_series(chan, split, root)
-        x, y = windows_from_series(series, stride=stride)
-        mask = anomaly_mask(len(series), labels.get(chan, []))
-        touched, _ = windows_from_series(mask.astype(np.float64), WINDOW + HORIZON, 0, stride)
-        anomalous = touched.any(axis=1) if len(touched) else np.zeros(len(x), dtype=bool)
-        parts.append(WindowSet(x, y, np.full(len(x), chan), {"anomalous": anomalous[: len(x)]}))
-    return WindowSet.concat(parts)
 
 
 # --- files -----------------------------------------------------------------------------

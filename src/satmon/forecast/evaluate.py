@@ -14,53 +14,35 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+from satmon.forecast.anomaly import evaluate_detection
 from satmon.forecast.baselines import BASELINES
-from satmon.forecast.datasets import (
-    HELDOUT_SIM,
-    NASA_DEV_ROOT,
-    WindowSet,
-    nasa_windows,
-    simulated_windows,
-)
+from satmon.forecast.datasets import HELDOUT_SIM, WindowSet, simulated_windows
+from satmon.forecast.headroom import simulated_headroom
+from satmon.forecast.inference import predict_windows
 from satmon.forecast.modelio import Forecaster
+from satmon.forecast.nasa import nasa_root, nasa_windows
 
 log = logging.getLogger(__name__)
-BATCH = 4096
 
 
-def evaluate_all(models: dict[str, Forecaster], nasa_root: Path = NASA_DEV_ROOT) -> dict[str, Any]:
-    """The full evaluation report (JSON-ready)."""
-    from satmon.forecast.anomaly import evaluate_detection
-    from satmon.forecast.headroom import simulated_headroom
-
+def evaluate_all(models: dict[str, Forecaster], nasa: Path | None = None) -> dict[str, Any]:
+    """The full evaluation report (JSON-ready); ``nasa`` defaults to the ``nasa_root``
+    setting."""
+    root = nasa_root(nasa)
     report: dict[str, Any] = {
         "simulated_heldout": evaluate_windows(models, simulated_windows(HELDOUT_SIM)),
         "simulated_headroom": simulated_headroom(),
     }
-    if (nasa_root / "test").is_dir():
-        nasa = nasa_windows(nasa_root)
-        anomalous = nasa.flags["anomalous"]
-        report["nasa_nominal"] = evaluate_windows(models, nasa.subset(~anomalous))
-        report["nasa_anomalous"] = evaluate_windows(models, nasa.subset(anomalous))
-        report["anomaly_detection"] = evaluate_detection(models, nasa_root)
+    if (root / "test").is_dir():
+        windows = nasa_windows(root)
+        anomalous = windows.flags["anomalous"]
+        report["nasa_nominal"] = evaluate_windows(models, windows.subset(~anomalous))
+        report["nasa_anomalous"] = evaluate_windows(models, windows.subset(anomalous))
+        report["anomaly_detection"] = evaluate_detection(models, root)
     else:
-        log.warning("no NASA data under %s; skipping", nasa_root)
+        log.warning("no NASA test split under %s; skipping", root)
     return report
-
-
-def predict_windows(model: Forecaster, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Run ``model.predict`` over ``x`` ``[N, L]`` in batches → float64 arrays."""
-    model.eval()
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    parts: list[dict[str, torch.Tensor]] = []
-    with torch.no_grad():
-        for i in range(0, len(xt), BATCH):
-            parts.append(model.predict(xt[i : i + BATCH]))
-    if not parts:
-        return {}
-    return {k: torch.cat([p[k] for p in parts]).double().numpy() for k in parts[0]}
 
 
 def forecasts(models: dict[str, Forecaster], x: np.ndarray) -> dict[str, np.ndarray]:

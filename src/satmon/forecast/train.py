@@ -24,21 +24,23 @@ from tqdm.auto import tqdm
 from satmon.forecast import modelio
 from satmon.forecast.datasets import (
     HELDOUT_SIM,
-    NASA_DEV_ROOT,
     TRAIN_SIMS,
     VAL_SIMS,
     WindowSet,
     file_windows,
-    nasa_windows,
     simulated_windows,
 )
 from satmon.forecast.evaluate import evaluate_windows
 from satmon.forecast.modelio import Forecaster
+from satmon.forecast.nasa import nasa_root, nasa_windows
 from satmon.forecast.vae import TimeSeriesVAE
 
 log = logging.getLogger(__name__)
 NASA_SHARE = 1.0
 """With ``--data mixed``: NASA train windows are repeated to this many per simulated one."""
+NASA_TRAIN_CHANNELS = ("C-1", "D-14", "F-5", "M-6", "P-1", "P-10", "T-12")
+"""The channels whose training splits ``--data mixed`` uses, and whose test splits the
+metadata's figures come from."""
 
 
 @dataclass
@@ -90,8 +92,8 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
     heldout = simulated_windows(HELDOUT_SIM)
     figures = evaluate_windows({config.model: model}, heldout)
     nasa_figures = {}
-    if (NASA_DEV_ROOT / "test").is_dir():
-        nasa = nasa_windows(NASA_DEV_ROOT)
+    if (nasa_root() / "test").is_dir():
+        nasa = nasa_windows(channels=NASA_TRAIN_CHANNELS)
         anomalous = nasa.flags["anomalous"]
         for label, mask in (("nominal", ~anomalous), ("anomalous", anomalous)):
             summary = evaluate_windows({config.model: model}, nasa.subset(mask))["summary"]
@@ -129,7 +131,8 @@ def load_training_data(data: str, seed: int) -> tuple[WindowSet, WindowSet]:
     if data in ("simulated", "mixed"):
         train_set, val_set = simulated_windows(TRAIN_SIMS), simulated_windows(VAL_SIMS)
         if data == "mixed":
-            nasa_train, nasa_val = _split(file_windows(NASA_DEV_ROOT / "train"), 0.1, seed)
+            real = nasa_windows(split="train", channels=NASA_TRAIN_CHANNELS)
+            nasa_train, nasa_val = _split(real, 0.1, seed)
             # Repeat the (few) real windows so they are about a third of each epoch.
             repeats = max(1, round(NASA_SHARE * len(train_set) / max(1, len(nasa_train))))
             train_set = WindowSet.concat([train_set, *[nasa_train] * repeats])

@@ -26,6 +26,7 @@ from cloudevents.http import CloudEvent
 from satmon.clients.vm import ImportLines, VictoriaMetrics, telemetry_import_body
 from satmon.contract.events import (
     METRICS,
+    PHYSICAL_LIMITS,
     TYPE_TELEMETRY,
     EventError,
     Telemetry,
@@ -132,6 +133,7 @@ _PLAIN_ATTRIBUTES = frozenset(
 _ITEM_KEYS = _PLAIN_ATTRIBUTES | {"data"}
 _DATA_KEYS = frozenset(("satellite_id", "timestamp", *METRICS))
 _NUMBER_TYPES = frozenset((int, float))
+_FLOAT_ONLY = frozenset((float,))
 _metric_values = operator.itemgetter(*METRICS)
 _SATELLITE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _TIMESTAMP = re.compile(
@@ -140,6 +142,11 @@ _TIMESTAMP = re.compile(
 )
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _INT_LIMIT = 2**53
+_COLDEST, _LOWEST, _LEAST_VOLTAGE = (
+    PHYSICAL_LIMITS[m][0] for m in ("temperature", "altitude", "battery")
+)
+_SLOWEST, _FASTEST = PHYSICAL_LIMITS["velocity"]
+"""The contract's physical limits the fast path checks too (the reference would refuse)."""
 
 
 def fast_sample(item: Any) -> Sample | None:
@@ -154,9 +161,8 @@ def fast_sample(item: Any) -> Sample | None:
     data = item.get("data")
     if type(data) is not dict or data.keys() != _DATA_KEYS or not item.keys() <= _ITEM_KEYS:
         return None
-    for value in item.values():
-        if type(value) is not str and value is not data:
-            return None
+    if operator.countOf(map(type, item.values()), str) != len(item) - 1:  # every attribute a string
+        return None
     if (
         item.get("specversion") != "1.0"
         or item.get("type") != TYPE_TELEMETRY
@@ -166,7 +172,7 @@ def fast_sample(item: Any) -> Sample | None:
     ):
         return None
     satellite = data["satellite_id"]
-    if type(satellite) is not str or not _SATELLITE_ID.fullmatch(satellite):
+    if type(satellite) is not str or not _known_satellite(satellite):
         return None
     stamp = data["timestamp"]
     ms = _timestamp_ms(stamp) if type(stamp) is str else None
@@ -175,20 +181,42 @@ def fast_sample(item: Any) -> Sample | None:
     time = item.get("time")
     if time is not None and time != stamp and not valid_time(time):
         return None
-    values = _metric_values(data)
-    if not set(map(type, values)) <= _NUMBER_TYPES:  # bool, str, None, … → not sure
-        return None
-    if int in map(type, values) and not all(-_INT_LIMIT <= v <= _INT_LIMIT for v in values):
-        return None
-    floats: tuple[float, ...] = tuple(map(float, values))
-    temperature, altitude, velocity, battery, solar, latitude, longitude = floats
+    values: tuple[float, ...] = _metric_values(data)
+    types = set(map(type, values))
+    if types != _FLOAT_ONLY:  # ints are taken as floats; bool, str, None, … → not sure
+        if not types <= _NUMBER_TYPES:
+            return None
+        if int in types and not all(-_INT_LIMIT <= v <= _INT_LIMIT for v in values):
+            return None
+        values = tuple(map(float, values))
+    temperature, altitude, velocity, battery, solar, latitude, longitude = values
     if not (
         math.isfinite(temperature + altitude + velocity + battery + solar)
         and -90.0 <= latitude <= 90.0
         and -180.0 <= longitude <= 180.0
+        and temperature >= _COLDEST
+        and altitude >= _LOWEST
+        and _SLOWEST <= velocity <= _FASTEST
+        and battery >= _LEAST_VOLTAGE
     ):
         return None
-    return satellite, ms, floats
+    return satellite, ms, values
+
+
+def _known_satellite(satellite: str) -> bool:
+    """Whether the id has the contract's shape; ids seen valid are remembered (a fleet
+    reuses a few hundred ids, each checked once)."""
+    if satellite in _VALID_SATELLITES:
+        return True
+    if not _SATELLITE_ID.fullmatch(satellite):
+        return False
+    if len(_VALID_SATELLITES) >= 65536:
+        _VALID_SATELLITES.clear()
+    _VALID_SATELLITES.add(satellite)
+    return True
+
+
+_VALID_SATELLITES: set[str] = set()
 
 
 def _timestamp_ms(text: str) -> int | None:

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from satmon.settings import Settings
+from satmon.fnspec.load import load_functions
+from satmon.fnspec.model import FunctionSpec
+from satmon.fnspec.serve import server_argv
+from satmon.settings import REPO_ROOT, Settings
 from satmon.stack import probes
 from satmon.stack.process import FORECASTING_NICE, ProcessSpec
 
@@ -58,58 +61,39 @@ def _triton(settings: Settings) -> ProcessSpec:
     return triton_spec(settings)
 
 
-@dataclass(frozen=True)
-class FunctionDeployable:
-    """One folder under functions/: its entry point, signature and local port.
-
-    The ports are the ``satmon.io/local-port`` annotations of eventing/services.yaml,
-    where the dispatcher finds them too (a test keeps the two in step).
-    """
-
-    name: str
-    target: str
-    signature: str
-    port: int
-    workers: int = 1
-    nice: int = 0
-
-
-FUNCTIONS = (
-    FunctionDeployable("ingress", "ingest_cloudevent", "http", 8081),
-    FunctionDeployable("telemetry-writer", "write_telemetry", "cloudevent", 8082, workers=2),
-    FunctionDeployable("forecaster", "forecast_series", "cloudevent", 8083, nice=FORECASTING_NICE),
-    FunctionDeployable("result-store", "store_result", "cloudevent", 8084, nice=FORECASTING_NICE),
+FUNCTIONS = load_functions(REPO_ROOT)
+"""Every function of functions/, from its func.yaml (the one description of each)."""
+INGESTION_SUBSCRIPTIONS = tuple(
+    t.name for fn in FUNCTIONS if fn.local.cpu == "normal" for t in fn.triggers
 )
-INGESTION_SUBSCRIPTIONS = ("telemetry-writer",)
-"""Subscriptions of the ingestion dispatcher; every other one (and the PingSources) runs
-in the forecasting dispatcher, at lower CPU priority."""
+"""Subscriptions of the ingestion dispatcher: the triggers of functions at normal CPU
+priority; every other one (and the PingSources) runs in the forecasting dispatcher, at
+the lower priority of the functions it feeds."""
 
 
-def _function_component(fn: FunctionDeployable) -> Component:
-    def build(settings: Settings) -> ProcessSpec:
-        source = settings.repo_root / "functions" / fn.name / "main.py"
-        if fn.signature == "http":  # plain functions-framework: the function answers itself
-            argv = [str(Path(sys.executable).parent / "functions-framework")]
-        else:  # functions-framework plus CloudEvents batched mode
-            argv = [sys.executable, "-m", "satmon.fnhost"]
-        argv += [
-            "--source", str(source), "--target", fn.target, "--signature-type", fn.signature,
-            "--host", "127.0.0.1", "--port", str(fn.port),
-        ]  # fmt: skip
-        return ProcessSpec(
-            name=fn.name,
-            kind="app",
-            argv=argv,
-            ports=[fn.port],
-            cwd=settings.repo_root,
-            env={"WORKERS": str(fn.workers)},
-            healthy=lambda: _function_healthy(fn.port),
-            start_timeout_s=60,
-            nice=fn.nice,
-        )
+def function_process(fn: FunctionSpec, settings: Settings) -> ProcessSpec:
+    """The local process of one function: its server on its port, at its CPU priority."""
+    port = fn.local.port
+    return ProcessSpec(
+        name=fn.name,
+        kind="app",
+        argv=server_argv(fn, settings.repo_root, "127.0.0.1", port),
+        ports=[port],
+        cwd=settings.repo_root,
+        env={"WORKERS": str(fn.local.workers)},
+        healthy=lambda: _function_healthy(port),
+        start_timeout_s=60,
+        nice=FORECASTING_NICE if fn.local.cpu == "low" else 0,
+    )
 
+
+def _function_component(fn: FunctionSpec) -> Component:
     return Component(
-        fn.name, "app", build, lambda _s: _function_healthy(fn.port), stop_timeout_s=15
+        fn.name,
+        "app",
+        lambda settings: function_process(fn, settings),
+        lambda _s: _function_healthy(fn.local.port),
+        stop_timeout_s=15,
     )
 
 

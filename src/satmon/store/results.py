@@ -8,7 +8,7 @@ Columns a later event leaves empty keep what an earlier one stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from satmon.contract.events import EventError
@@ -76,3 +76,152 @@ def fetch_job(conn: Any, job_id: str) -> dict[str, Any] | None:
     )
     row = cur.fetchone()
     return None if row is None else dict(zip((*COLUMNS, "updated_at"), row, strict=True))
+
+
+# --- reads of the operation API -------------------------------------------------------
+
+_IN_RANGE = (
+    " r.satellite_id = %(satellite)s AND r.metric = %(metric)s AND r.status = 'completed'"
+    " AND r.forecast_end >= %(start)s AND r.forecast_start < %(end)s"
+    " AND (%(models)s::text[] IS NULL OR r.model = ANY(%(models)s::text[]))"
+)
+"""Completed jobs of one series whose forecast reaches into [start, end) (by index)."""
+LATEST_FORECAST_POINTS = (
+    "SELECT DISTINCT ON (r.model, p.ts) r.model, p.ts, p.value, p.lower, p.upper, r.job_id,"
+    " r.requested_at, r.input_window[cardinality(r.input_window)]"
+    " FROM inference_results r CROSS JOIN LATERAL unnest("
+    "r.prediction_timestamps, r.predictions, r.lower_bound, r.upper_bound"
+    ") AS p(ts, value, lower, upper)"
+    " WHERE" + _IN_RANGE + " AND p.ts >= %(start)s AND p.ts < %(end)s"
+    " ORDER BY r.model, p.ts, r.requested_at DESC, r.job_id DESC"
+)
+FORECAST_JOBS = (
+    "SELECT r.job_id, r.model, r.requested_at, r.completed_at, r.prediction_timestamps,"
+    " r.predictions, r.lower_bound, r.upper_bound FROM inference_results r"
+    " WHERE" + _IN_RANGE + " ORDER BY r.requested_at DESC, r.job_id DESC LIMIT %(limit)s"
+)
+
+
+def forecast_points(
+    conn: Any, satellite: str, metric: str, models: Sequence[str] | None, start: Any, end: Any
+) -> list[tuple[Any, ...]]:
+    """The latest forecast of each (model, timestamp) in [start, end), in that order:
+    (model, timestamp, value, lower, upper, job_id, requested_at, the job's last input)."""
+    params = _range_params(satellite, metric, models, start, end)
+    return list(conn.execute(LATEST_FORECAST_POINTS, params).fetchall())
+
+
+def forecast_jobs(
+    conn: Any,
+    satellite: str,
+    metric: str,
+    models: Sequence[str] | None,
+    start: Any,
+    end: Any,
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """Every completed job forecasting into [start, end), newest first: (job_id, model,
+    requested_at, completed_at, timestamps, values, lower, upper)."""
+    params = _range_params(satellite, metric, models, start, end) | {"limit": limit}
+    return list(conn.execute(FORECAST_JOBS, params).fetchall())
+
+
+def _range_params(
+    satellite: str, metric: str, models: Sequence[str] | None, start: Any, end: Any
+) -> dict[str, Any]:
+    return {
+        "satellite": satellite,
+        "metric": metric,
+        "models": list(models) if models else None,
+        "start": start,
+        "end": end,
+    }
+
+
+JOB_FILTERS = ("satellite_id", "metric", "model", "status", "trigger")
+JOB_SORTS = ("requested_at", "updated_at")
+"""Keyset-paged orders of ``list_jobs``: NOT NULL columns, ties broken by job id."""
+_SERIES_COLUMNS = {
+    "input_window",
+    "input_timestamps",
+    "predictions",
+    "prediction_timestamps",
+    "lower_bound",
+    "upper_bound",
+}
+JOB_SUMMARY = (*(c for c in COLUMNS if c not in _SERIES_COLUMNS), "updated_at")
+"""A job without its series: what a listing shows."""
+
+
+def list_jobs(
+    conn: Any,
+    filters: Mapping[str, Sequence[str]],
+    start: Any,
+    end: Any,
+    sort: str,
+    descending: bool,
+    after: tuple[Any, str] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """One page of jobs: ``filters`` (column → allowed values) on ``JOB_FILTERS``,
+    ``requested_at`` in [start, end) when given, ordered by ``sort`` then job id, after
+    the ``(sort value, job id)`` keyset of the previous page's last row."""
+    if sort not in JOB_SORTS:
+        raise ValueError(f"sort must be one of {JOB_SORTS}")
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
+    for column in JOB_FILTERS:
+        if filters.get(column):
+            where.append(f"{column} = ANY(%({column})s::text[])")
+            params[column] = list(filters[column])
+    if start is not None:
+        where.append("requested_at >= %(start)s")
+        params["start"] = start
+    if end is not None:
+        where.append("requested_at < %(end)s")
+        params["end"] = end
+    if after is not None:
+        where.append(f"({sort}, job_id) {'<' if descending else '>'} (%(after_key)s, %(after_id)s)")
+        params["after_key"], params["after_id"] = after
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {', '.join(JOB_SUMMARY)} FROM inference_results"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY {sort} {direction}, job_id {direction} LIMIT %(limit)s"
+    )
+    return [dict(zip(JOB_SUMMARY, row, strict=True)) for row in conn.execute(sql, params)]
+
+
+PERCENTILES = (0.5, 0.95, 0.99)
+_STATS_RANGE = (
+    " FROM inference_results WHERE requested_at >= %(start)s AND requested_at < %(end)s"
+    " AND (%(satellite)s::text IS NULL OR satellite_id = %(satellite)s)"
+    " AND (%(metric)s::text IS NULL OR metric = %(metric)s)"
+)
+COUNTS = "SELECT status, model, count(*)" + _STATS_RANGE + " GROUP BY status, model"
+LATENCIES = (
+    "SELECT model, count(*),"
+    " percentile_cont(%(percentiles)s::float8[]) WITHIN GROUP (ORDER BY latency_ms),"
+    " percentile_cont(%(percentiles)s::float8[]) WITHIN GROUP"
+    " (ORDER BY extract(epoch FROM completed_at - requested_at) * 1000)"
+    + _STATS_RANGE
+    + " AND status = 'completed' GROUP BY GROUPING SETS ((model), ())"
+)
+
+
+def job_stats(
+    conn: Any, start: Any, end: Any, satellite: str | None, metric: str | None
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Jobs requested in [start, end): (status, model, count) rows, and per model (None:
+    all) the completed count with p50 / p95 / p99 of model latency and of turnaround
+    (requested → completed), ms."""
+    params = {
+        "start": start,
+        "end": end,
+        "satellite": satellite,
+        "metric": metric,
+        "percentiles": list(PERCENTILES),
+    }
+    counts = list(conn.execute(COUNTS, params).fetchall())
+    latencies = list(conn.execute(LATENCIES, params).fetchall())
+    return counts, latencies

@@ -24,7 +24,7 @@ from satmon.clients.kafka import (
 from satmon.contract.events import dlq_topic, make_event
 from satmon.eventing.delivery import DeliveryPolicy
 from satmon.eventing.dispatcher import Dispatcher
-from satmon.eventing.manifests import HttpSink, Subscription
+from satmon.eventing.topology import HttpSink, Subscription
 
 Reply = tuple[int, dict[str, str], bytes]
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from satmon.clients.kafka import make_producer
-from satmon.eventing.manifests import HttpSink, PingSpec, TopicSink
 from satmon.eventing.ping import PING_TYPE, PingRunner
+from satmon.eventing.topology import HttpSink, PingSpec, TopicSink
 from tests.integration.eventing.support import (
     Sink,
     fresh_topic,

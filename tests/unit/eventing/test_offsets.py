@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from satmon.eventing.dispatcher import OffsetTracker, Span, SubscriptionRunner
-from satmon.eventing.manifests import HttpSink, Subscription
+from satmon.eventing.offsets import OffsetTracker, Span
+from satmon.eventing.runner import SubscriptionRunner
+from satmon.eventing.topology import HttpSink, Subscription
 
 
 class FakeMessage:
@@ -71,8 +72,8 @@ def _runner(ordered: bool, batch: int = 3, in_flight: int = 1) -> SubscriptionRu
 
 def _positions(runner: SubscriptionRunner) -> dict[int, int | None]:
     out = {}
-    with runner._lock:
-        for lane in runner._lanes.values():
+    with runner.scheduler.lock:
+        for lane in runner.scheduler.lanes.values():
             lane.tracker.advance()
             out[lane.partition] = lane.tracker.position
     return out
@@ -97,10 +98,10 @@ def test_units_cover_every_event_once_and_commit_follows(ordered: bool) -> None:
 
     def deliver(envs: list[Any]) -> None:
         release.wait(5)
-        with runner._lock:
+        with runner.scheduler.lock:
             units.append([e.attrs["id"] for e in envs])
 
-    runner._deliver = deliver
+    runner.outcomes.deliver = deliver
     kinds = ["keep", "skip", "keep", "keep", "skip", "skip"]
     messages = [FakeMessage("t", p, o, kinds[o]) for o in range(6) for p in (0, 1)]
     runner._accept(messages)
@@ -116,14 +117,14 @@ def test_units_cover_every_event_once_and_commit_follows(ordered: bool) -> None:
     if ordered:  # a unit never mixes partitions
         assert all(len({i.split("-")[0] for i in unit}) == 1 for unit in units)
     assert _positions(runner) == {0: 6, 1: 6}  # trailing filtered records committed too
-    assert runner.stats.filtered == 6 and runner._buffered == 0
+    assert runner.stats.filtered == 6 and runner.scheduler.buffered == 0
     runner._http.close()
 
 
 def test_filtered_records_behind_queued_ones_wait_for_them() -> None:
     runner = _runner(ordered=True, batch=1)
     gate = threading.Event()
-    runner._deliver = lambda envs: gate.wait(5)
+    runner.outcomes.deliver = lambda envs: gate.wait(5)
     runner._accept([FakeMessage("t", 0, 0), FakeMessage("t", 0, 1)])
     runner._accept([FakeMessage("t", 0, 2, "skip")])
     assert _positions(runner)[0] is None

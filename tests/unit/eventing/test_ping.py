@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from satmon.eventing.manifests import HttpSink, PingSpec
 from satmon.eventing.ping import PING_TYPE, PingRunner, parse_schedule
+from satmon.eventing.topology import HttpSink, PingSpec
 
 T0 = datetime(2026, 11, 28, 10, 17, 42, tzinfo=UTC)  # a Saturday
 

@@ -1,4 +1,4 @@
-"""Windows from series, NASA SMAP/MSL files, simulated telemetry and user files."""
+"""Windows from series, simulated telemetry and user files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 
 from satmon.forecast.datasets import (
-    NASA_DEV_ROOT,
     SimSpec,
-    anomaly_mask,
     file_windows,
-    nasa_labels,
-    nasa_windows,
     simulated_windows,
     unwrap_angle,
     windows_from_series,
@@ -32,29 +28,11 @@ def test_short_series_gives_no_windows() -> None:
     assert x.shape == (0, 20) and y.shape == (0, 10)
 
 
-def test_anomaly_mask_is_inclusive() -> None:
-    mask = anomaly_mask(10, [(2, 3), (8, 9)])
-    assert mask.tolist() == [False, False, True, True, False, False, False, False, True, True]
-
-
 def test_angle_unwrap_and_wrap_round_trip() -> None:
     lon = np.array([178.0, 179.5, -179.0, -177.5])
     un = unwrap_angle(lon)
     assert np.allclose(np.diff(un), 1.5)
     assert np.allclose(wrap_angle(un), lon)
-
-
-@pytest.mark.skipif(not NASA_DEV_ROOT.is_dir(), reason="NASA dev data not present")
-def test_nasa_windows_flag_windows_touching_labels() -> None:
-    labels = nasa_labels()
-    assert labels["C-1"] == [(550, 750), (2100, 2210)]
-    ws = nasa_windows()
-    c1 = ws.subset(ws.group == "C-1")
-    series = np.load(NASA_DEV_ROOT / "test" / "C-1.npy")[:, 0]
-    assert len(c1) == len(series) - 29
-    anomalous = c1.flags["anomalous"]
-    assert not anomalous[550 - 30] and anomalous[550 - 29] and anomalous[750] and not anomalous[751]
-    assert np.array_equal(c1.x[0], series[:20])
 
 
 def test_file_windows_reads_npy_and_csv(tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ import pytest
 from functions_framework import create_app
 
 from satmon.contract.events import TOPIC_TELEMETRY
-from satmon.fnhost import clients
 from satmon.settings import REPO_ROOT, get_settings
-from tests.fakes import FakeProducer
 from tests.samples import CONTRACT_TELEMETRY
 
 SOURCE = str(REPO_ROOT / "functions" / "ingress" / "main.py")
@@ -16,11 +14,8 @@ TELEMETRY = dict(CONTRACT_TELEMETRY)
 
 
 @pytest.fixture
-def producer(monkeypatch):
-    fake = FakeProducer()
-    monkeypatch.setattr(clients, "producer", lambda: fake)
-    monkeypatch.setenv("SATMON_INGRESS_DEDUPE", "memory")
-    return fake
+def producer(ingress_producer):
+    return ingress_producer
 
 
 @pytest.fixture

@@ -4,8 +4,12 @@ import json
 
 import pytest
 
+from satmon.clients.kafka_limits import RecordLimit
+from satmon.clients.transactions import TransactionalProducers
 from satmon.contract.events import TOPIC_REQUESTS, TOPIC_TELEMETRY, from_kafka
-from satmon.pipeline.ingress import Ingress, IngressSettings
+from satmon.contract.http import BATCH_JSON, HttpProblem, decode_structured
+from satmon.pipeline.ingress import Ingress, IngressSettings, route_event
+from satmon.pipeline.ingress_limits import check_records
 from satmon.store.dedupe import MemoryDedupe
 from tests.fakes import FakeProducer
 from tests.samples import CONTRACT_TELEMETRY
@@ -31,9 +35,14 @@ def producer():
     return FakeProducer()
 
 
+def make_ingress(producer, **settings):
+    batches = TransactionalProducers({}, factory=lambda _config: producer)
+    return Ingress(producer, MemoryDedupe(), TOKEN, IngressSettings(**settings), batches=batches)
+
+
 @pytest.fixture
 def ingress(producer):
-    return Ingress(producer, MemoryDedupe(), TOKEN, IngressSettings(max_in_flight=4))
+    return make_ingress(producer, max_in_flight=4)
 
 
 def post(ingress, headers, body):
@@ -143,7 +152,7 @@ def test_methods_auth_and_content_types(ingress):
 
 
 def test_batches_refused_when_disabled(producer):
-    ingress = Ingress(producer, MemoryDedupe(), TOKEN, IngressSettings(accept_batch=False))
+    ingress = make_ingress(producer, accept_batch=False)
     headers = {
         "Authorization": f"Bearer {TOKEN}",
         "Content-Type": "application/cloudevents-batch+json",
@@ -177,3 +186,141 @@ def test_too_many_in_flight_is_429(ingress):
     for _ in range(4):
         ingress._slots.acquire()
     assert post(ingress, binary_headers(), json.dumps(TELEMETRY).encode())[0] == 429
+
+
+# --- the size limit, all-or-nothing batches, the webhook handshake -----------------------
+
+
+def batch_headers():
+    return {"Authorization": f"Bearer {TOKEN}", "Content-Type": BATCH_JSON}
+
+
+def structured_event(event_id, **extensions):
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/satellites/SAT-001",
+        "type": "io.satmon.telemetry.v1",
+        "data": TELEMETRY,
+        **extensions,
+    }
+
+
+def test_a_body_over_the_kafka_limit_is_413_naming_it(producer):
+    limit = RecordLimit(2_000, "topic t's max.message.bytes (3,048 bytes) less record framing")
+    batches = TransactionalProducers({}, factory=lambda _config: producer)
+    ingress = Ingress(producer, MemoryDedupe(), TOKEN, batches=batches, kafka_limit=lambda: limit)
+    status, problem, headers = post(ingress, binary_headers(), b" " * 2_001)
+    assert (status, problem["field"], problem["limit_bytes"]) == (413, "body", 2_000)
+    assert "2,000 bytes, topic t's max.message.bytes" in problem["detail"]
+    assert headers["Content-Type"] == "application/problem+json"
+    _, status, _ = ingress.handle("POST", binary_headers(), None)  # left unread: too long
+    assert status == 413
+    assert producer.records == []
+
+
+def test_a_configured_cap_lowers_the_limit_only(producer):
+    ingress = make_ingress(producer, max_body_bytes=500)
+    assert (ingress.body_limit().max_bytes, ingress.body_limit().source) == (
+        500,
+        "SATMON_INGRESS_MAX_BODY_BYTES (500 bytes)",
+    )
+    assert make_ingress(producer, max_body_bytes=10**9).body_limit().max_bytes == 1_000_000
+
+
+def test_attributes_count_towards_the_limit_as_kafka_headers(producer):
+    limit = RecordLimit(4_000, "the producer's message.max.bytes (4,000 bytes)")
+    ingress = Ingress(producer, MemoryDedupe(), TOKEN, kafka_limit=lambda: limit)
+    body = json.dumps(TELEMETRY).encode()  # a few hundred bytes: under the body limit
+    headers = binary_headers(**{"ce-padding": "x" * 3_900})
+    status, problem, _ = post(ingress, headers, body)
+    assert (status, problem["limit_bytes"]) == (413, 4_000)
+    assert "event would be a Kafka record of 4,2" in problem["detail"]
+    assert producer.records == []
+
+
+def test_a_batch_is_measured_whole_and_the_first_record_over_is_named():
+    limit = RecordLimit(1_000, "the producer's message.max.bytes (1,000 bytes)")
+    small, big = (structured_event("a"), structured_event("b", padding="x" * 1_000))
+    records = [route_event(decode_structured(e)) for e in (small, small, big)]
+    with pytest.raises(HttpProblem) as caught:
+        check_records(records, limit, batch=True)
+    assert (caught.value.status, caught.value.field) == (413, "[2]")
+
+
+def test_a_batch_is_one_transaction_and_a_failed_commit_leaves_nothing(producer):
+    ingress = make_ingress(producer)
+    events = [structured_event(f"t-{i}") for i in range(3)]
+    producer.fail_with = "broker gone"
+    status, problem, headers = post(ingress, batch_headers(), json.dumps(events).encode())
+    assert (status, headers["Retry-After"]) == (503, "1")
+    assert "rolled back" in problem["detail"]
+    assert (producer.records, len(producer.aborted)) == ([], 3)
+    producer.fail_with = None
+    status, answer, _ = post(ingress, batch_headers(), json.dumps(events).encode())
+    assert (status, answer) == (202, {"accepted": 3, "duplicates": 0})  # nothing remembered
+    assert (len(producer.records), producer.committed) == (3, 1)
+
+
+def test_a_record_kafka_refuses_by_size_is_413_not_a_retry():
+    from confluent_kafka import KafkaError
+
+    producer = FakeProducer(fail_with=KafkaError(KafkaError.MSG_SIZE_TOO_LARGE, "too large"))
+    status, problem, _ = post(
+        make_ingress(producer), binary_headers(), json.dumps(TELEMETRY).encode()
+    )
+    assert status == 413
+    assert "nothing of this request is in Kafka" in problem["detail"]
+
+
+def test_attribute_values_must_be_printable_in_structured_mode_too(ingress, producer):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/cloudevents+json"}
+    event = structured_event("c-1", comment="bell\u0007")
+    status, problem, _ = post(ingress, headers, json.dumps(event).encode())
+    assert (status, problem["field"]) == (400, "comment")
+    assert producer.records == []
+
+
+def test_webhook_handshake_and_health(producer):
+    ingress = make_ingress(producer, webhook_allowed_origins=["sender.example.com"])
+    _, status, headers = ingress.handle(
+        "OPTIONS", {"WebHook-Request-Origin": "sender.example.com"}, b""
+    )
+    assert (status, headers["WebHook-Allowed-Origin"]) == (200, "sender.example.com")
+    _, status, _ = ingress.handle("OPTIONS", {"WebHook-Request-Origin": "x.example.org"}, b"")
+    assert status == 403
+    assert ingress.handle("GET", {}, b"", "/_/health")[1] == 200
+    assert ingress.handle("GET", {}, b"", "/other")[1] == 405
+
+
+def test_webhook_origins_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SATMON_INGRESS_WEBHOOK_ALLOWED_ORIGINS", "a.example.com, b.example.com")
+    assert IngressSettings().webhook_allowed_origins == ["a.example.com", "b.example.com"]
+    monkeypatch.setenv("SATMON_INGRESS_WEBHOOK_ALLOWED_ORIGINS", '["*"]')
+    assert IngressSettings().webhook_allowed_origins == ["*"]
+
+
+def test_a_member_named_twice_is_a_400_naming_it(ingress, producer):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/cloudevents+json"}
+    body = json.dumps(structured_event("d-1"))[:-1] + ', "id": "d-2"}'
+    status, problem, _ = post(ingress, headers, body.encode())
+    assert (status, problem["field"]) == (400, "id")
+    assert "appears twice" in problem["detail"]
+    data = json.dumps(TELEMETRY)[:-1] + ', "battery": "full"}'
+    status, problem, _ = post(ingress, binary_headers(), data.encode())
+    assert (status, problem["field"]) == (400, "battery")
+    assert producer.records == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"temperature": -300.0}, "data.temperature"),
+        ({"velocity": 12.5}, "data.velocity"),
+        ({"battery": True}, "data.battery"),
+        ({"altitude": "420"}, "data.altitude"),
+    ],
+)
+def test_impossible_values_and_numbers_in_disguise_are_400(ingress, change, field):
+    status, problem, _ = post(ingress, binary_headers(), json.dumps(TELEMETRY | change).encode())
+    assert (status, problem["field"]) == (400, field)

@@ -199,13 +199,24 @@ def test_random_timestamps_and_numbers_agree_exactly():
         data = {
             **DATA,
             "timestamp": text + offset,
-            "temperature": rng.uniform(-1e6, 1e6),
-            "battery": rng.choice([rng.randint(-(2**60), 2**60), rng.random()]),
+            # within the contract's physical limits, which the reference checks (and the
+            # fast path leaves to it): test_physically_impossible_values_are_left_to_the_reference
+            "temperature": rng.uniform(-273.15, 1e6),
+            "battery": rng.choice([rng.randint(0, 2**60), rng.random()]),
             "latitude": rng.uniform(-90, 90),
             "longitude": rng.uniform(-180.0, 180.0),
         }
         fast, ref = check({**ATTRS, "time": data["timestamp"], "data": data})
         assert fast is not None or (ref[0] == "ok" and abs(data["battery"]) > 2**53)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value"),
+    [("temperature", -273.16), ("altitude", -0.5), ("velocity", 11.3), ("battery", -0.1)],
+)
+def test_physically_impossible_values_are_left_to_the_reference(metric, value):
+    fast, ref = check({**ATTRS, "data": {**DATA, metric: value}})
+    assert fast is None and ref[0] != "ok"
 
 
 def old_answer(items):

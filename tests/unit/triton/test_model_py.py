@@ -1,5 +1,6 @@
-"""``triton/models/*/1/model.py`` without a server: ``triton_python_backend_utils`` is
-replaced by a small stub module in ``sys.modules`` (as tensorrtllm_backend's tests do)."""
+"""``triton/models/*/1/model.py`` and ``satmon.forecast.serving`` without a server:
+``triton_python_backend_utils`` is replaced by a small stub module in ``sys.modules`` (as
+tensorrtllm_backend's tests do)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from satmon.forecast import serving
 from satmon.settings import REPO_ROOT
 
 MODELS_DIR = REPO_ROOT / "triton" / "models"
@@ -129,9 +131,8 @@ def served(request: pytest.FixtureRequest, pb_utils: Any) -> tuple[Any, Any, dic
 
 
 # --- pure functions ---------------------------------------------------------------------
-def test_validate_window_accepts_and_casts(pb_utils: Any) -> None:
-    module = _load_module("vae_timeseries")
-    out = module.validate_window(np.ones((3, 20), dtype=np.float64), 20)
+def test_validate_window_accepts_and_casts() -> None:
+    out = serving.validate_window(np.ones((3, 20), dtype=np.float64), 20)
     assert out.dtype == np.float32 and out.shape == (3, 20)
 
 
@@ -146,18 +147,16 @@ def test_validate_window_accepts_and_casts(pb_utils: Any) -> None:
         (np.array([["a"] * 20]), "numeric"),
     ],
 )
-def test_validate_window_names_the_problem(pb_utils: Any, array: np.ndarray, message: str) -> None:
-    module = _load_module("vae_timeseries")
+def test_validate_window_names_the_problem(array: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        module.validate_window(array, 20)
+        serving.validate_window(array, 20)
 
 
-def test_stack_and_split_keep_request_rows(pb_utils: Any) -> None:
-    module = _load_module("transformer_timeseries")
+def test_stack_and_split_keep_request_rows() -> None:
     arrays = [np.full((n, 20), float(n), dtype=np.float32) for n in (1, 3, 2)]
-    batch, slices = module.stack_requests(arrays)
+    batch, slices = serving.stack_requests(arrays)
     assert batch.shape == (6, 20)
-    outs = module.split_outputs(
+    outs = serving.split_outputs(
         {"forecast": batch[:, :10].astype(np.float64), "extra": batch},
         slices,
         {"forecast": np.float32},
@@ -167,33 +166,43 @@ def test_stack_and_split_keep_request_rows(pb_utils: Any) -> None:
     assert outs[1]["forecast"][0, 0] == 3.0
 
 
-def test_pick_device_follows_the_instance_kind(pb_utils: Any) -> None:
-    module = _load_module("vae_timeseries")
-    assert module.pick_device("CPU", "0", True) == "cpu"
-    assert module.pick_device("GPU", "1", True) == "cuda:1"
-    assert module.pick_device("KIND_GPU", 0, True) == "cuda:0"
-    assert module.pick_device("GPU", "0", False) == "cpu"
+def test_pick_device_follows_the_instance_kind() -> None:
+    assert serving.pick_device("CPU", "0", True) == "cpu"
+    assert serving.pick_device("GPU", "1", True) == "cuda:1"
+    assert serving.pick_device("KIND_GPU", 0, True) == "cuda:0"
+    assert serving.pick_device("GPU", "0", False) == "cpu"
 
 
-def test_torch_threads_from_config_or_cpus(pb_utils: Any) -> None:
-    module = _load_module("vae_timeseries")
-    assert module.torch_threads({"parameters": {"torch_threads": {"string_value": "3"}}}, 16) == 3
-    assert module.torch_threads({}, 2) == 2
-    assert module.torch_threads({}, 64) == 4
-    assert module.torch_threads({}, None) == 1
+def test_torch_threads_from_config_or_cpus() -> None:
+    assert serving.torch_threads({"parameters": {"torch_threads": {"string_value": "3"}}}, 16) == 3
+    assert serving.torch_threads({}, 2) == 2
+    assert serving.torch_threads({}, 64) == 4
+    assert serving.torch_threads({}, None) == 1
 
 
-def test_python_path_entries_apply_pythonpath_and_checkout_src(pb_utils: Any) -> None:
-    module = _load_module("vae_timeseries")
-    model_file = MODELS_DIR / "vae_timeseries" / "1" / "model.py"
-    entries = module.python_path_entries({"PYTHONPATH": "/a:/b"}, model_file)
-    assert entries[:2] == ["/a", "/b"]
-    assert entries[-1] == str(REPO_ROOT / "src")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_model_py_is_a_file_of_its_own_over_the_package(pb_utils: Any, name: str) -> None:
+    path = MODELS_DIR / name / "1" / "model.py"
+    assert not path.is_symlink()
+    module = _load_module(name)
+    assert issubclass(module.TritonPythonModel, serving.ForecastBackend)
+    assert module.TritonPythonModel.pb_utils is pb_utils
 
 
-def test_both_models_ship_the_same_model_py() -> None:
-    texts = {(MODELS_DIR / n / "1" / "model.py").read_text() for n in MODEL_NAMES}
-    assert len(texts) == 1
+def test_model_py_applies_pythonpath_with_its_pth_files(
+    pb_utils: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stub ignores PYTHONPATH; model.py puts its entries first on sys.path and reads
+    their .pth files (an editable install is one)."""
+    site_dir, extra = tmp_path / "site-packages", tmp_path / "editable-src"
+    site_dir.mkdir()
+    extra.mkdir()
+    (site_dir / "_probe.pth").write_text(f"{extra}\n")
+    monkeypatch.setenv("PYTHONPATH", str(site_dir))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    _load_module("vae_timeseries")
+    assert sys.path[0] == str(site_dir)
+    assert str(extra) in sys.path
 
 
 # --- initialize / execute with the committed weights ------------------------------------

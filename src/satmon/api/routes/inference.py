@@ -14,10 +14,11 @@ from satmon.api.deps import (
     CallerToken,
     DatabaseDep,
     PublisherDep,
+    QueuedRowsDep,
     SatellitesDep,
     read_access,
 )
-from satmon.api.problems import Problem, Unavailable
+from satmon.api.problems import Problem
 from satmon.api.schemas.inference import (
     ForecastPoint,
     InputPoint,
@@ -28,9 +29,8 @@ from satmon.api.schemas.inference import (
 )
 from satmon.contract.events import TOPIC_REQUESTS, TYPE_FORECAST_REQUESTED, make_event
 from satmon.contract.forecast import SHORT_NAMES, ForecastRequest
-from satmon.errors import TransientError
 from satmon.pipeline.result_store import row_from_event
-from satmon.store.results import fetch_job, upsert_rows
+from satmon.store.results import fetch_job
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/inference", tags=["inference"])
@@ -66,6 +66,7 @@ async def submit(
     directory: SatellitesDep,
     publisher: PublisherDep,
     db: DatabaseDep,
+    queued: QueuedRowsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> SubmitAccepted:
     """Emit ``forecast.requested`` on ``inference.requests`` (acks=all) and answer 202 with
@@ -96,7 +97,7 @@ async def submit(
         event_id=job_id,
     )
     await publisher.publish(TOPIC_REQUESTS, event)
-    await _record_queued(db, event)
+    await queued.record(row_from_event(event))  # the job shows as queued at once
     response.headers["Location"] = RESULT_PATH.format(job_id)
     fields = {"satellite_id": satellite, "metric": body.metric, "model": model}
     return _accepted(job_id, "queued", fields, request.requested_at or datetime.now(UTC))
@@ -158,17 +159,6 @@ def job_result(row: dict[str, Any]) -> JobResult:
 def _job_row(db: Any, job_id: str) -> dict[str, Any] | None:
     with db.connection() as conn:
         return fetch_job(conn, job_id)
-
-
-async def _record_queued(db: Any, event: Any) -> None:
-    """Show the job as queued at once. Kafka already has it, so a PostgreSQL failure here
-    loses nothing: the result store records the same row from the event."""
-    try:
-        await run_in_threadpool(upsert_rows, db, [row_from_event(event)])
-    except (TransientError, Unavailable) as exc:
-        log.warning(
-            "job %s is on Kafka; its queued row waits for the result store: %s", event["id"], exc
-        )
 
 
 def _same_request_or_409(row: dict[str, Any], satellite: str, metric: str, model: str) -> None:

@@ -1,0 +1,1 @@
+"""The pipeline benchmark: Kafka → dispatcher → telemetry-writer → VictoriaMetrics."""

@@ -1,0 +1,121 @@
+"""Benchmark processes: the telemetry-writer under test, its CPU time, and the clean-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from satmon.clients.kafka import make_admin
+from satmon.clients.vm import VictoriaMetrics
+from satmon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Writer:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_writer(root: Path, workers: int) -> Writer:
+    """The telemetry-writer on a free port, via the function host (batched mode on)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "WORKERS": str(workers), "SATMON_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "satmon.fnhost",
+            "--source",
+            str(root / "functions/telemetry-writer/main.py"),
+            "--target",
+            "write_telemetry",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    _wait_http(url, process, lambda r: r.status_code == 200)
+    return Writer(process, url)
+
+
+def _wait_http(
+    url: str,
+    process: subprocess.Popen[bytes],
+    ok: Callable[[httpx.Response], bool],
+    timeout: float = 60.0,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"telemetry-writer exited with {process.returncode}")
+        try:
+            response = httpx.post(
+                url,
+                content=b"[]",
+                timeout=2.0,
+                headers={"Content-Type": "application/cloudevents-batch+json"},
+            )
+            if ok(response):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"telemetry-writer not answering at {url}")
+
+
+def proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process and its children, from /proc (Linux)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+def cleanup(settings: Settings, vm: VictoriaMetrics, topics: list[str], run_id: str) -> None:
+    """Delete the run's topics and series; each step on its own, so that a slow topic
+    deletion does not leave the series behind (cleanup must not hide the results)."""
+    try:
+        if topics:
+            admin = make_admin(settings)
+            for future in admin.delete_topics(topics).values():
+                future.result(30)
+    except Exception as exc:
+        log.warning("bench topics not all deleted: %s", exc)
+    try:
+        httpx.post(
+            f"{settings.vm_url}/api/v1/admin/tsdb/delete_series",
+            params={"match[]": f'{{satellite_id=~"BENCH-{run_id}.*"}}'},
+            timeout=30,
+        ).raise_for_status()
+    except Exception as exc:
+        log.warning("bench series not deleted: %s", exc)

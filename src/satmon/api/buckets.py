@@ -1,0 +1,107 @@
+"""Buckets of real samples: min / max / avg / count per fixed-width slot, computed by
+VictoriaMetrics' rollups over exactly each slot's samples (never ``query_range``'s
+filled steps: a slot without samples has ``count = 0`` and no min / max / avg).
+
+Slots are aligned to multiples of their width since the epoch, so the same range asked
+twice hits VictoriaMetrics' cache; slot ``i`` holds the samples with
+``start_i <= t < start_i + width`` (the rollup window ``[w]`` ends at ``start_i + w``;
+``offset 1ms`` makes it half-open on the right, as the slot is).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from satmon.api.samples import selector
+from satmon.contract.events import METRIC_PREFIX
+
+AGGREGATES = ("min", "max", "avg", "count")
+
+
+@dataclass(frozen=True)
+class Slots:
+    """``count`` slots of ``width_ms`` from ``first_ms`` (a multiple of the width)."""
+
+    first_ms: int
+    width_ms: int
+    count: int
+
+    @property
+    def starts(self) -> list[int]:
+        return [self.first_ms + i * self.width_ms for i in range(self.count)]
+
+    @property
+    def query_window_s(self) -> tuple[float, float, float]:
+        """(start, end, step) of the range query: evaluated at each slot's end."""
+        first_end = self.first_ms + self.width_ms
+        last_end = first_end + (self.count - 1) * self.width_ms
+        return first_end / 1000, last_end / 1000, self.width_ms / 1000
+
+
+def slots_for(start_ms: int, end_ms: int, buckets: int) -> Slots:
+    """About ``buckets`` slots covering [start, end): a width of whole seconds when the
+    span allows (whole milliseconds below), aligned to multiples of the width."""
+    span = max(end_ms - start_ms, 1)
+    width = math.ceil(span / buckets)
+    if width >= 1000:
+        width = math.ceil(width / 1000) * 1000
+    first = (start_ms // width) * width
+    last = ((end_ms - 1) // width) * width
+    return Slots(first, width, (last - first) // width + 1)
+
+
+@dataclass
+class BucketColumns:
+    """One metric's slots, column-wise; min / max / avg are None where count is 0."""
+
+    count: list[int]
+    min: list[float | None]
+    max: list[float | None]
+    avg: list[float | None]
+    total: int = field(default=0)
+
+    @classmethod
+    def empty(cls, n: int) -> BucketColumns:
+        return cls([0] * n, [None] * n, [None] * n, [None] * n)
+
+
+def bucket_query(metrics: Sequence[str], satellite: str, width_ms: int) -> str:
+    """MetricsQL of the four aggregates of every metric, one range query.
+
+    ``metrics`` are contract metric names and ``satellite`` an id that passed the
+    contract's pattern and exists: nothing else of a request reaches the text.
+    """
+    series = selector(metrics, satellite)
+    window = f"[{width_ms}ms] offset 1ms"
+    return (
+        f"union(rollup({series}{window}) keep_metric_names, "
+        f'label_set(count_over_time({series}{window}) keep_metric_names, "rollup", "count"))'
+    )
+
+
+def columns_from(result: Sequence[dict[str, Any]], slots: Slots) -> dict[str, BucketColumns]:
+    """VictoriaMetrics' answer → per-metric columns over every slot (gaps filled as 0)."""
+    out: dict[str, BucketColumns] = {}
+    for series in result:
+        labels = series["metric"]
+        metric = labels.get("__name__", "").removeprefix(METRIC_PREFIX)
+        aggregate = labels.get("rollup")
+        if not metric or aggregate not in AGGREGATES:
+            continue
+        columns = out.get(metric)
+        if columns is None:
+            columns = out[metric] = BucketColumns.empty(slots.count)
+        target: list[Any] = getattr(columns, aggregate)
+        for stamp, raw in series["values"]:
+            index = round((float(stamp) * 1000 - slots.width_ms - slots.first_ms) / slots.width_ms)
+            if 0 <= index < slots.count:
+                target[index] = int(float(raw)) if aggregate == "count" else float(raw)
+    for columns in out.values():
+        columns.total = sum(columns.count)
+        for i, n in enumerate(columns.count):  # a slot without samples has no figures
+            if n == 0:
+                columns.min[i] = columns.max[i] = columns.avg[i] = None
+    return out

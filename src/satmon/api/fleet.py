@@ -1,0 +1,105 @@
+"""The fleet as ``/trends/satellites`` shows it: first and last seen, cadence, staleness
+and the latest values, from VictoriaMetrics.
+
+Every query text here is fixed or built from ids VictoriaMetrics itself returned.
+First-seen times never move, so they are kept per process once known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from satmon.api import samples
+from satmon.api.satellites import PRESENCE_METRIC, SatelliteDirectory
+from satmon.api.schemas.trends import SatelliteInfo
+from satmon.api.upstream.vm import VictoriaMetricsReader
+from satmon.contract.events import METRICS, SATELLITE_ID_PATTERN
+
+STALE_CADENCES = 3
+CADENCE_WINDOW_S = 600.0
+RECENT_S = 3600.0
+_VALID = re.compile(SATELLITE_ID_PATTERN)
+_PARALLEL = 8
+
+
+async def describe_fleet(
+    directory: SatelliteDirectory, vm: VictoriaMetricsReader, lookback_s: float
+) -> list[SatelliteInfo]:
+    ids = sorted(i for i in await directory.known() if _VALID.match(i))
+    now = time.time()
+    last = await _last_seen(vm, ids, now, lookback_s)
+    first_seen = directory.first_seen
+    missing = [i for i in ids if i not in first_seen]
+    if missing:
+        first_seen.update(await _times(vm, "tfirst_over_time", missing, now, lookback_s))
+    gate = asyncio.Semaphore(_PARALLEL)
+
+    async def one(sat: str) -> SatelliteInfo:
+        async with gate:
+            seen = last.get(sat)
+            cadence, latest = (None, {}) if seen is None else await _recent(vm, sat, seen)
+        stale = seen is None or now - seen > STALE_CADENCES * (cadence or 1.0)
+        return SatelliteInfo(
+            id=sat,
+            first_seen=_moment(first_seen.get(sat)),
+            last_seen=_moment(seen),
+            cadence_s=cadence,
+            stale=stale,
+            latest=latest,
+        )
+
+    return list(await asyncio.gather(*(one(sat) for sat in ids)))
+
+
+async def _last_seen(
+    vm: VictoriaMetricsReader, ids: list[str], now: float, lookback_s: float
+) -> dict[str, float]:
+    """The last hour first (cheap); only satellites quiet for longer look further back."""
+    found = await _times(vm, "tlast_over_time", None, now, RECENT_S)
+    quiet = [i for i in ids if i not in found]
+    if quiet:
+        found |= await _times(vm, "tlast_over_time", quiet, now, lookback_s)
+    return found
+
+
+async def _times(
+    vm: VictoriaMetricsReader, function: str, ids: list[str] | None, now: float, span_s: float
+) -> dict[str, float]:
+    """``function`` (tfirst / tlast_over_time) of each satellite's presence series."""
+    series = PRESENCE_METRIC
+    if ids:  # ids VictoriaMetrics listed, pattern-checked; '.' is the one regex character
+        alternatives = "|".join(i.replace(".", r"\\.") for i in ids)
+        series += f'{{satellite_id=~"{alternatives}"}}'
+    query = f"{function}({series}[{int(span_s)}s])"
+    rows: list[dict[str, Any]] = await vm.query(query, now)
+    return {
+        r["metric"]["satellite_id"]: float(r["value"][1])
+        for r in rows
+        if "satellite_id" in r["metric"]
+    }
+
+
+async def _recent(
+    vm: VictoriaMetricsReader, sat: str, seen_s: float
+) -> tuple[float | None, dict[str, float]]:
+    """(median sample interval, each metric's value at ``seen_s``)."""
+    presence = await vm.export(
+        samples.selector(["altitude"], sat), seen_s - CADENCE_WINDOW_S, seen_s
+    )
+    stamps = samples.by_metric(presence).get("altitude", ([], []))[0]
+    cadence = float(np.median(np.diff(stamps))) / 1000 if len(stamps) > 1 else None
+    at_last = samples.by_metric(
+        await vm.export(samples.selector(list(METRICS), sat), seen_s, seen_s)
+    )
+    latest = {m: values[-1] for m, (_, values) in at_last.items() if values}
+    return cadence, latest
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)

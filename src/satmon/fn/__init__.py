@@ -1,0 +1,1 @@
+"""``satmon fn``: the developer's commands for one function at a time (see cli.py)."""
