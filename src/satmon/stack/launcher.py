@@ -23,7 +23,7 @@ from satmon.errors import SatmonError
 from satmon.settings import Settings
 from satmon.stack import control
 from satmon.stack.components import COMPONENTS, Component
-from satmon.stack.groups import MARKER_VAR
+from satmon.stack.groups import MARKER_VAR, pid_alive
 from satmon.stack.outcome import ComponentFailed
 from satmon.stack.process import ProcessTable
 from satmon.stack.state import BACKOFF, FAILED, RUNNING, STOPPED, UnitState, read_state, uptime_s
@@ -74,9 +74,13 @@ class Launcher:
         """Stop every component and the supervisor; returns the components stopped."""
         stopped: list[str] = []
         if self.supervised():
+            state = read_state(self.settings.run_dir)
             stopped = list(self._call("down", []))
+            # its socket closes before the process ends: wait for the process itself
             deadline = time.monotonic() + 30
-            while self.supervised() and time.monotonic() < deadline:
+            while time.monotonic() < deadline and (
+                self.supervised() or (state is not None and pid_alive(state.pid))
+            ):
                 time.sleep(0.1)
         left = [n for n in reversed(list(COMPONENTS)) if n in self.table.names()]
         left += [n for n in self.table.names() if n not in left]

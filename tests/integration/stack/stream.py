@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 
+from bench.pipeline.data import Fleet, iso_time, kafka_record
 from satmon.clients.vm import VictoriaMetrics
 from satmon.contract.events import METRIC_PREFIX, METRICS, TOPIC_TELEMETRY, TYPE_TELEMETRY
-from satmon.eventing.bench_data import Fleet, iso_time, kafka_record
 from satmon.settings import Settings
 
 INGRESS_URL = "http://127.0.0.1:8081/"
