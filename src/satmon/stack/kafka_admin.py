@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,7 +58,9 @@ class IsolatedAdmin:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(1, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=context, initializer=_ignore_interrupts
+                )
             pool = self._pool
         try:
             future: Future[Any] = pool.submit(_run, op, self.bootstrap, *args)
@@ -85,6 +88,12 @@ class IsolatedAdmin:
 # --- run in the worker -------------------------------------------------------------------
 _ADMINS: dict[str, Any] = {}
 _CONSUMERS: dict[tuple[str, str], Any] = {}
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole foreground process group: the supervisor acts on it and
+    closes this worker; the worker itself must not die of it (with a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(op: str, bootstrap: str, *args: Any) -> Any:
