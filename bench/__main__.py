@@ -31,6 +31,12 @@ BENCHMARKS: dict[str, Benchmark] = {
         "operation API: trends/raw and compare against the direct VictoriaMetrics query, CSV "
         "of a week, submit against bare Kafka produce acknowledgements, under 1,000 events/s",
     ),
+    "alarms": Benchmark(
+        "bench.alarms.cli",
+        True,
+        "alarm raised → visible in GET /alarms at 1,000 events/s, and the alarm path's "
+        "throughput beside the telemetry-writer path's",
+    ),
     "triton": Benchmark(
         "bench.triton_bench", False, "Triton vs in-process torch for the forecast models"
     ),

@@ -81,6 +81,21 @@ class Settings(BaseSettings):
     api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
     api_sse_heartbeat_s: float = 15.0
 
+    # --- alarm-evaluator (satmon.pipeline.alarm_evaluator) ---------------------------
+    alarm_stale_factor: float = Field(3.0, description="stale after this many cadences")
+    alarm_stale_min_s: float = Field(2.0, description="never stale sooner than this")
+    alarm_stale_forget_s: float = Field(
+        86400.0, description="a satellite silent this long is not newly alarmed as stale"
+    )
+    alarm_anomaly_model: str = "vae_timeseries"
+    alarm_anomaly_threshold: float = Field(
+        0.8, description="anomaly score over which an outcome without its own threshold alarms"
+    )
+    alarm_publish_timeout_s: float = Field(5.0, description="Kafka acknowledgement wait")
+    alarm_outbox_after_s: float = Field(
+        2.0, description="a step not on Kafka after this long is re-published on a tick"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _ports_chosen_by_launcher(cls, data: Any) -> Any:

@@ -15,7 +15,17 @@ from fastapi import FastAPI
 
 from satmon.api import openapi, problems
 from satmon.api.resources import Resources
-from satmon.api.routes import export, health, inference, query, search, stream, trends
+from satmon.api.routes import (
+    alarms,
+    export,
+    health,
+    inference,
+    limits,
+    query,
+    search,
+    stream,
+    trends,
+)
 from satmon.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -26,14 +36,21 @@ ROUTERS = (
     search.router,
     export.router,
     stream.router,
+    limits.router,
+    alarms.router,
 )
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
     {"name": "trends", "description": "raw samples and buckets, forecasts, raw vs forecast"},
     {"name": "query", "description": "jobs, filtered and paged; their statistics"},
-    {"name": "search", "description": "full-text search over forecasts and failures"},
+    {
+        "name": "search",
+        "description": "full-text search: forecasts, failures, dead letters, alarms",
+    },
     {"name": "export", "description": "a range as CSV"},
     {"name": "stream", "description": "live telemetry as server-sent events"},
+    {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
+    {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

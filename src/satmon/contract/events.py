@@ -30,7 +30,8 @@ from satmon.errors import PermanentError
 TOPIC_TELEMETRY = "satellite-telemetry"
 TOPIC_REQUESTS = "inference.requests"
 TOPIC_RESULTS = "inference.results"
-TOPICS = (TOPIC_TELEMETRY, TOPIC_REQUESTS, TOPIC_RESULTS)
+TOPIC_ALARMS = "alarms"
+TOPICS = (TOPIC_TELEMETRY, TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_ALARMS)
 DLQ_SUFFIX = ".dlq"
 
 TYPE_TELEMETRY = "io.satmon.telemetry.v1"
@@ -39,6 +40,9 @@ TYPE_FORECAST_STARTED = "io.satmon.forecast.started.v1"  # a job left the queue 
 TYPE_FORECAST_COMPLETED = "io.satmon.forecast.completed.v1"
 TYPE_FORECAST_FAILED = "io.satmon.forecast.failed.v1"
 TYPE_ANOMALY_DETECTED = "io.satmon.anomaly.detected.v1"
+TYPE_ALARM_RAISED = "io.satmon.alarm.raised.v1"
+TYPE_ALARM_CHANGED = "io.satmon.alarm.changed.v1"  # severity, acknowledged, shelved, returned
+TYPE_ALARM_CLEARED = "io.satmon.alarm.cleared.v1"
 
 METRICS: dict[str, tuple[str, float, float]] = {
     # metric: (unit, simulator minimum, simulator maximum)

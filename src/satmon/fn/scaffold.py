@@ -5,7 +5,7 @@ a test event, event.json) and ``tests/unit/functions/test_<name>.py``, then rend
 manifests, so the new function passes ``make test`` as it is and ``satmon fn run`` can
 start it at once. The trigger follows the event type: a Trigger with an ``exact`` type
 filter on the Broker over the type's topic, or a KafkaSource when the topic has no
-Broker (telemetry).
+Broker.
 """
 
 from __future__ import annotations

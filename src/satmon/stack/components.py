@@ -63,8 +63,17 @@ def _triton(settings: Settings) -> ProcessSpec:
 
 FUNCTIONS = load_functions(REPO_ROOT)
 """Every function of functions/, from its func.yaml (the one description of each)."""
+ALARM_FUNCTIONS = ("alarm-evaluator",)
+ALARM_SUBSCRIPTIONS = tuple(
+    t.name for fn in FUNCTIONS if fn.name in ALARM_FUNCTIONS for t in fn.triggers
+)
+"""Subscriptions of the alarm dispatcher, a process of its own: alarms wait neither for
+telemetry nor for a forecast tick's burst of jobs, and never slow the telemetry-writer."""
 INGESTION_SUBSCRIPTIONS = tuple(
-    t.name for fn in FUNCTIONS if fn.local.cpu == "normal" for t in fn.triggers
+    t.name
+    for fn in FUNCTIONS
+    if fn.local.cpu == "normal" and fn.name not in ALARM_FUNCTIONS
+    for t in fn.triggers
 )
 """Subscriptions of the ingestion dispatcher: the triggers of functions at normal CPU
 priority; every other one (and the PingSources) runs in the forecasting dispatcher, at
@@ -112,20 +121,31 @@ def _dispatcher(settings: Settings) -> ProcessSpec:
     """Kafka → functions, as Knative Eventing would, from the manifests in eventing/: the
     ingestion subscriptions, in a process of their own (Knative too runs a dispatcher
     per source), so that forecasting traffic never queues in front of telemetry."""
-    only = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--only", name)]
+    return _dispatcher_of("dispatcher", settings, INGESTION_SUBSCRIPTIONS)
+
+
+def _alarm_dispatcher(settings: Settings) -> ProcessSpec:
+    """The alarm-evaluator's subscriptions, in a process of their own."""
+    return _dispatcher_of("alarm-dispatcher", settings, ALARM_SUBSCRIPTIONS)
+
+
+def _dispatcher_of(name: str, settings: Settings, subscriptions: tuple[str, ...]) -> ProcessSpec:
+    """A dispatcher of only these subscriptions (the PingSources tick elsewhere)."""
+    only = [arg for sub in subscriptions for arg in ("--only", sub)]
     return ProcessSpec(
-        name="dispatcher",
+        name=name,
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *only, "--no-pings"),
-        healthy=lambda: _dispatcher_healthy(settings),
+        healthy=lambda: _groups_healthy(settings, subscriptions, ()),
         start_timeout_s=60,
     )
 
 
 def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
     """Every other subscription and the PingSources, below the ingestion's CPU priority."""
-    skip = [arg for name in INGESTION_SUBSCRIPTIONS for arg in ("--skip", name)]
+    others = (*INGESTION_SUBSCRIPTIONS, *ALARM_SUBSCRIPTIONS)
+    skip = [arg for name in others for arg in ("--skip", name)]
     return ProcessSpec(
         name="forecast-dispatcher",
         kind="app",
@@ -138,14 +158,21 @@ def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
 
 
 def _dispatcher_healthy(settings: Settings) -> bool:
-    """Its consumer groups are stable with members: it has joined and got its partitions."""
-    groups = _groups(settings.repo_root, INGESTION_SUBSCRIPTIONS, ())
-    return probes.consumer_groups_ok(settings, groups)
+    return _groups_healthy(settings, INGESTION_SUBSCRIPTIONS, ())
+
+
+def _alarm_dispatcher_healthy(settings: Settings) -> bool:
+    return _groups_healthy(settings, ALARM_SUBSCRIPTIONS, ())
 
 
 def _forecast_dispatcher_healthy(settings: Settings) -> bool:
-    groups = _groups(settings.repo_root, (), INGESTION_SUBSCRIPTIONS)
-    return probes.consumer_groups_ok(settings, groups)
+    return _groups_healthy(settings, (), (*INGESTION_SUBSCRIPTIONS, *ALARM_SUBSCRIPTIONS))
+
+
+def _groups_healthy(settings: Settings, only: tuple[str, ...], skip: tuple[str, ...]) -> bool:
+    """A dispatcher's consumer groups are stable with members: it has joined and got its
+    partitions (``only`` / ``skip``: its selection of the manifests' subscriptions)."""
+    return probes.consumer_groups_ok(settings, _groups(settings.repo_root, only, skip))
 
 
 @cache
@@ -216,6 +243,13 @@ COMPONENTS: dict[str, Component] = {
         ),
         *(_function_component(fn) for fn in FUNCTIONS),
         Component("dispatcher", "app", _dispatcher, _dispatcher_healthy, stop_timeout_s=20),
+        Component(
+            "alarm-dispatcher",
+            "app",
+            _alarm_dispatcher,
+            _alarm_dispatcher_healthy,
+            stop_timeout_s=20,
+        ),
         Component(
             "forecast-dispatcher",
             "app",

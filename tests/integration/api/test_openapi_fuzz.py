@@ -3,14 +3,18 @@ schema and content type), and injection strings in every parameter → 4xx."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import checks
+
+from satmon.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 STREAM = "/api/v1/stream/telemetry"
@@ -24,6 +28,9 @@ INJECTIONS = [
     "${jndi:ldap://x}",
     "1) UNION SELECT 1 --",
 ]
+PROSE = {"comment", "reason"}
+"""Operators' free text, stored as sent (parameterised, never part of a query): a quote
+in a note is prose, so these may be accepted, but never with a server error."""
 VALID = {
     "satellite": "SAT-001",
     "metric": "temperature",
@@ -31,6 +38,16 @@ VALID = {
     "q": "forecast",
     "job_id": "no-such-job",
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def limits_left_as_found(settings: Settings) -> Iterator[None]:
+    """The fuzzer's accepted PUTs store fleet-wide limit versions; every later test (and
+    the stack's alarm-evaluator) would judge telemetry by them, so they go again."""
+    with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
+        (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM limit_versions").fetchone()
+        yield
+        conn.execute("DELETE FROM limit_versions WHERE id > %s", (before,))
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +113,9 @@ def test_injection_strings_in_every_parameter_are_4xx(
                         answer = _call(client, method, path, names, body, parameter, evil)
                         tried += 1
                         where = (method, path, parameter["name"], evil)
+                        if parameter["name"] in PROSE:
+                            assert answer.status_code < 500, (where, answer.text[:300])
+                            continue
                         assert 400 <= answer.status_code < 500, (where, answer.text[:300])
                         assert answer.headers["content-type"] == "application/problem+json"
     assert tried > 200

@@ -154,6 +154,8 @@ def test_topology_matches_the_contract() -> None:
         "result-store-queued",
         "result-store-dead-letters",
         "dead-letter-store",
+        "alarm-evaluator",
+        "alarm-evaluator-forecasts",
     }
     dls = subs["dead-letter-store"]
     dlq_topics = {"satellite-telemetry.dlq", "inference.requests.dlq", "inference.results.dlq"}
@@ -185,7 +187,7 @@ def test_topology_matches_the_contract() -> None:
     dead = subs["result-store-dead-letters"]
     assert dead.topics == ("inference.requests.dlq",) and dead.sink.url == rs.sink.url
     assert topo.services["ingress"].url == "http://127.0.0.1:8081"
-    (ping,) = topo.pings
+    (ping,) = [p for p in topo.pings if p.name == "forecast-schedule"]
     assert ping.schedule == "* * * * *"
     assert ping.sink.topic == "inference.requests"  # type: ignore[union-attr]
 

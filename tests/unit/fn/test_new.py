@@ -23,7 +23,9 @@ def _next_port(checkout: Path) -> int:
     return next(p for p in range(8086, 65536) if p not in used)
 
 
-def test_a_telemetry_function_reads_the_topic_directly(checkout: Path) -> None:
+def test_a_telemetry_function_gets_a_filtered_trigger_on_the_telemetry_broker(
+    checkout: Path,
+) -> None:
     port = _next_port(checkout)
     written = new_function(checkout, "battery-watch")
     assert set(written) == {
@@ -40,7 +42,8 @@ def test_a_telemetry_function_reads_the_topic_directly(checkout: Path) -> None:
     assert stale_files(checkout) == []
     topology = load_topology(checkout / "eventing", crd_dir=find_crd_dir())  # CRD-valid
     sub = topology.subscription("battery-watch")
-    assert (sub.kind, sub.topics) == ("KafkaSource", ("satellite-telemetry",))
+    assert (sub.kind, sub.topics) == ("Trigger", ("satellite-telemetry",))
+    assert sub.accept({"type": "io.satmon.telemetry.v1"}) and not sub.accept({"type": "x"})
     assert sub.sink.url == f"http://127.0.0.1:{port}" and sub.initial_offset == "latest"
     assert sub.dead_letter_topic == "satellite-telemetry.dlq"
 

@@ -130,6 +130,7 @@ def test_a_function_folder_without_a_description_is_refused(checkout: Path) -> N
 
 def test_an_unknown_function_lists_the_known_ones() -> None:
     with pytest.raises(
-        FunctionSpecError, match=r"no function named 'nope' \(known: dead-letter-store, forecaster"
+        FunctionSpecError,
+        match=r"no function named 'nope' \(known: alarm-evaluator, dead-letter-store, forecaster",
     ):
         load_functions(REPO_ROOT).get("nope")

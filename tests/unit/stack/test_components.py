@@ -7,7 +7,7 @@ from pathlib import Path
 
 from satmon.eventing.manifests import load_topology
 from satmon.settings import REPO_ROOT, get_settings
-from satmon.stack.components import COMPONENTS, INGESTION_SUBSCRIPTIONS
+from satmon.stack.components import ALARM_SUBSCRIPTIONS, COMPONENTS, INGESTION_SUBSCRIPTIONS
 from satmon.stack.process import FORECASTING_NICE, ProcessSpec, ProcessTable
 
 
@@ -19,11 +19,13 @@ def test_every_subscription_runs_in_exactly_one_dispatcher() -> None:
     settings = get_settings()
     ingest = list(COMPONENTS["dispatcher"].build(settings).argv)
     forecast = list(COMPONENTS["forecast-dispatcher"].build(settings).argv)
+    alarms = list(COMPONENTS["alarm-dispatcher"].build(settings).argv)
     names = {s.name for s in load_topology(REPO_ROOT / "eventing").subscriptions}
-    assert set(INGESTION_SUBSCRIPTIONS) <= names
+    assert set(INGESTION_SUBSCRIPTIONS) | set(ALARM_SUBSCRIPTIONS) <= names
     assert _selection(ingest, "--only") == set(INGESTION_SUBSCRIPTIONS)
-    assert "--no-pings" in ingest  # the PingSource ticks from the forecasting side
-    assert _selection(forecast, "--skip") == set(INGESTION_SUBSCRIPTIONS)
+    assert _selection(alarms, "--only") == set(ALARM_SUBSCRIPTIONS)
+    assert "--no-pings" in ingest and "--no-pings" in alarms  # ticks: the forecasting side
+    assert _selection(forecast, "--skip") == set(INGESTION_SUBSCRIPTIONS) | set(ALARM_SUBSCRIPTIONS)
     assert "--no-pings" not in forecast and "--only" not in forecast
 
 

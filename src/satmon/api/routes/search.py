@@ -18,7 +18,7 @@ router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(read
 QUERY_PATTERN = r'^[\w\s\-.:"*@+,]+$'
 """Search words: letters, digits, spaces and - _ . : " * @ + , (web-search syntax:
 "a phrase", -excluded, or); nothing else is ever needed to find a word."""
-LINKS = {"inference_results": "/api/v1/inference/result/{}"}
+LINKS = {"inference_results": "/api/v1/inference/result/{}", "alarms": "/api/v1/alarms/{}"}
 
 
 @router.get("/results", summary="Full-text search, ranked and paged, with snippets")

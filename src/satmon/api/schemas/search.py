@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SearchHit(BaseModel):
-    kind: str = Field(description="forecast | failure | dead_letter (alarm once stored)")
+    kind: str = Field(description="forecast | failure | dead_letter | alarm")
     id: str = Field(description="the row's key in its table (a job id for forecasts)")
     source: str = Field(description="the table the hit lives in")
     title: str
