@@ -106,11 +106,13 @@ def _request_in(message: object, since: datetime, until: datetime) -> str | None
     return str(data["job_id"]) if since <= at < until else None
 
 
-def telemetry_lag(settings: Settings, admin: IsolatedAdmin) -> int | None:
-    """Events on the telemetry topic not yet committed by the writer's group (None: Kafka
-    does not answer)."""
+def telemetry_lag(
+    settings: Settings, admin: IsolatedAdmin, group: str = TELEMETRY_GROUP
+) -> int | None:
+    """Events on the telemetry topic not yet committed by ``group`` (by default the
+    writer's; None: Kafka does not answer)."""
     try:
-        committed = admin.committed(TELEMETRY_GROUP, [TOPIC_TELEMETRY])
+        committed = admin.committed(group, [TOPIC_TELEMETRY])
     except KafkaAdminUnavailable:
         return None
     consumer = _reader(settings)

@@ -8,8 +8,8 @@ drill streams 60 s of telemetry at 1,000 events/s (20 satellites at 50 Hz, one s
 ten through ingress; a forecast job through the operation API every 2 s), timed so
 that the minute's forecast tick falls 12–45 s in, and kills the component's main
 process 2 s after the tick, while the tick's jobs run.
-What is measured after the catch-up is what ``DrillRow`` holds; ``CHECKS`` can grow a
-check of its own (alarms, once they exist, against the ``none`` drill's).
+What is measured after the catch-up is what ``DrillRow`` holds; ``CHECKS`` add checks
+of their own (the alarms, against the ``none`` drill's: ``alarms.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from satmon.stack.kafka_admin import IsolatedAdmin
 from satmon.stack.launcher import Launcher
 from satmon.stack.process import ProcessTable
 from tests.chaos.accounting import Jobs, forecast_jobs, requested_jobs, telemetry_lag
+from tests.chaos.alarms import EVALUATOR, check_alarms
 from tests.chaos.submitter import ApiSubmitter
 from tests.integration.stack.stream import StreamPlan, TelemetryStream, stored
 
@@ -66,6 +67,7 @@ class DrillRow:
     api_refused: int = 0  # submits refused for good
     extra: dict[str, object] = field(default_factory=dict)  # columns of further checks
     notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # further checks' failures
 
     @property
     def lost(self) -> int:
@@ -73,8 +75,9 @@ class DrillRow:
 
 
 Check = Callable[[Settings, StreamPlan, DrillRow], None]
-"""A further check: fills ``row.extra`` (and ``row.notes``) once the drill has caught up."""
-CHECKS: list[Check] = []
+"""A further check: fills ``row.extra`` (``row.notes``, ``row.problems``) once the drill
+has caught up."""
+CHECKS: list[Check] = [check_alarms] if EVALUATOR in COMPONENTS else []
 
 
 def run_drill(drill: Drill, settings: Settings, vm: VictoriaMetrics) -> DrillRow:

@@ -2,7 +2,8 @@
 60 s stream at 1,000 events/s with a forecast tick inside. After recovery and catch-up:
 every event produced is stored in VictoriaMetrics, none twice; every forecast request
 of the window ends completed or failed with one row; the component is back and the
-telemetry lag back under a second."""
+telemetry lag back under a second; the limit alarms equal those of the run without a
+kill (where the stack has an alarm-evaluator)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,4 @@ def test_drill(
     assert row.api_jobs is None or row.api_jobs > 0, "no job went through the API"
     assert row.api_refused == 0, f"the API refused {row.api_refused} good submits"
     assert row.api_jobs_lost == 0, f"{row.api_jobs_lost} jobs the API accepted are not on Kafka"
+    assert not row.problems, "; ".join(row.problems)
