@@ -53,7 +53,7 @@ def serve(
         started(supervisor)
         idle_since = time.monotonic()
         while not stop.wait(1.0) and not supervisor.finished.is_set():
-            if any(u.active for u in supervisor.units.values()):
+            if any(u.active for u in list(supervisor.units.values())):
                 idle_since = time.monotonic()
             elif exit_when_idle and time.monotonic() - idle_since > IDLE_EXIT_S:
                 say(f"nothing to supervise for {IDLE_EXIT_S:.0f}s; exiting")

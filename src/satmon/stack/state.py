@@ -50,7 +50,8 @@ class SupervisorState:
         return {
             "pid": self.pid,
             "started_at": self.started_at,
-            "units": {n: asdict(u) for n, u in self.units.items()},
+            # a copy first: the supervisor adds units while a unit's thread writes
+            "units": {n: asdict(u) for n, u in list(self.units.items())},
         }
 
 

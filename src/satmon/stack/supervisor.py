@@ -196,8 +196,9 @@ class Supervisor:
                 hooks,
                 liveness_grace_s=self.settings.liveness_grace_s,
             )
-            self.units[component.name] = unit
-            self.state.units[component.name] = unit.state
+            with self._state_lock:  # a unit's thread may be writing the state file
+                self.units[component.name] = unit
+                self.state.units[component.name] = unit.state
         return unit
 
     def _healthy(self, name: str) -> bool:
@@ -216,7 +217,7 @@ class Supervisor:
         """An application's failed probe counts only while every server is fine."""
         if component.tier == "server":
             return True
-        servers = [u for u in self.units.values() if u.component.tier == "server"]
+        servers = [u for u in list(self.units.values()) if u.component.tier == "server"]
         return all(u.state.state == RUNNING and u.state.healthy for u in servers)
 
     def _choose_postgres_port(self, say: Say) -> None:
