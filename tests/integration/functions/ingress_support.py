@@ -15,15 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import TopicPartition
-
-from satmon.clients.kafka import make_consumer
 from satmon.contract.events import from_kafka
 from satmon.settings import REPO_ROOT, get_settings
 
@@ -136,18 +132,6 @@ def binary_headers(event_id: str, source: str, **extensions: bytes) -> list[Head
     ]
     headers += [(b"Ce-" + name.capitalize().encode(), value) for name, value in extensions.items()]
     return headers
-
-
-def consumer_at_end(topic: str) -> Any:
-    """A consumer assigned to the current end of every partition of ``topic``."""
-    consumer = make_consumer(f"test-{uuid.uuid4().hex}")
-    meta = consumer.list_topics(topic, timeout=10).topics[topic]
-    parts = []
-    for p in meta.partitions:
-        _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-        parts.append(TopicPartition(topic, p, high))
-    consumer.assign(parts)
-    return consumer
 
 
 def collect(

@@ -14,8 +14,7 @@ from satmon.contract.events import TOPIC_REQUESTS, TOPIC_RESULTS, Telemetry, fro
 from satmon.fnhost import clients
 from satmon.fnhost.host import create_function_app
 from satmon.settings import REPO_ROOT
-
-from .test_ingress import consumer_at_end
+from tests.integration.kafka_reading import consumer_at_end
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,8 @@ from functions_framework import create_app
 from satmon.contract.events import TOPIC_TELEMETRY
 from satmon.fnhost import clients
 from satmon.settings import REPO_ROOT, get_settings
-from tests.integration.functions.ingress_support import collect, consumer_at_end
+from tests.integration.functions.ingress_support import collect
+from tests.integration.kafka_reading import consumer_at_end
 from tests.samples import telemetry_at
 
 pytestmark = pytest.mark.integration

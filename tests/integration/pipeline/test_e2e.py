@@ -19,9 +19,8 @@ from typing import Any
 import psycopg
 import pytest
 from cloudevents.http import CloudEvent
-from confluent_kafka import OFFSET_END, TopicPartition
 
-from satmon.clients.kafka import make_consumer, make_producer, produce_event
+from satmon.clients.kafka import make_producer, produce_event
 from satmon.clients.vm import VictoriaMetrics, metric_selector
 from satmon.contract.events import (
     TOPIC_REQUESTS,
@@ -34,6 +33,7 @@ from satmon.contract.events import (
 )
 from satmon.settings import get_settings
 from satmon.stack.launcher import Launcher
+from tests.integration.kafka_reading import consumer_at_end
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -111,7 +111,7 @@ def test_poison_event_is_dead_lettered_and_the_partition_moves_on(
 ) -> None:
     start = _warm(vm, satellite)
     dlq = dlq_topic(TOPIC_TELEMETRY)
-    consumer = _consumer_at_end(dlq)
+    consumer = consumer_at_end(dlq)
     poison = CloudEvent(
         {
             "id": f"poison-{uuid.uuid4().hex[:6]}",
@@ -171,17 +171,6 @@ def test_forecast_request_completes_with_ten_predictions(
     assert len(times) == 10 and times == sorted(times) and times[0] > history[-1].timestamp
     assert window == [s.temperature for s in history[-20:]]
     assert started <= finished
-
-
-def _consumer_at_end(topic: str) -> Any:
-    consumer = make_consumer(f"e2e-{uuid.uuid4().hex}")
-    meta = consumer.list_topics(topic, timeout=10).topics[topic]
-    parts = []
-    for p in meta.partitions:
-        _low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-        parts.append(TopicPartition(topic, p, high if high >= 0 else OFFSET_END))
-    consumer.assign(parts)
-    return consumer
 
 
 def _find(consumer: Any, match: Callable[[dict[str, bytes]], bool], limit_s: float) -> Any:
