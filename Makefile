@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: install          ## everything: servers, functions, dispatcher, simulator (Ctrl-C stops)
+	@echo "satmon: once up, the dashboard is at http://$${SATMON_UI_HOST:-127.0.0.1}:$${SATMON_UI_PORT:-8080}/"
 	$(BIN)/satmon up
 
 up: install           ## the same, in the background

@@ -95,6 +95,7 @@ class FakeVictoriaMetrics:
         self.imports = 0
         self.down = False
         self.series: dict[tuple[str, str], Series] = {}
+        self.other_series: list[Series] = []  # imported series other than telemetry
 
     def write_telemetry(self, samples: Sequence[Telemetry]) -> int:
         from satmon.errors import TransientError
@@ -118,6 +119,9 @@ class FakeVictoriaMetrics:
         self.imports += 1
         for line in body.decode().splitlines():
             row = json.loads(line)
+            if not row["metric"]["__name__"].startswith("satellite_"):
+                self.other_series.append(Series(row["metric"], row["values"], row["timestamps"]))
+                continue
             metric = row["metric"]["__name__"].removeprefix("satellite_")
             sat = row["metric"]["satellite_id"]
             for value, ts in zip(row["values"], row["timestamps"], strict=True):
@@ -135,6 +139,39 @@ class FakeVictoriaMetrics:
         if s is None:
             return None
         return Series(s.labels, s.values[-n:], s.timestamps[-n:])
+
+    def export(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[Series]:
+        """The stored series a selector names: ``satellite_<metric>{satellite_id="…"}`` (from
+        ``series``) or ``{__name__="…", label="…"}`` (imported ones), samples in [start, end]."""
+        import re
+
+        from satmon.errors import TransientError
+
+        if self.down:
+            raise TransientError("VictoriaMetrics unreachable (fake outage)")
+        wanted = dict(re.findall(r'(\w+)="([^"]*)"', match))
+        name = match.split("{", 1)[0] or wanted.pop("__name__", "")
+        if name.startswith("satellite_"):
+            s = self.series.get((wanted.get("satellite_id", ""), name.removeprefix("satellite_")))
+            candidates = [s] if s is not None else []
+        else:
+            candidates = [
+                s
+                for s in self.other_series
+                if s.labels["__name__"] == name
+                and all(s.labels.get(k) == v for k, v in wanted.items())
+            ]
+        lo = -1 if start is None else start * 1000
+        hi = float("inf") if end is None else end * 1000
+        out = []
+        for s in candidates:
+            keep = [i for i, t in enumerate(s.timestamps) if lo <= t <= hi]
+            if keep:
+                values = [s.values[i] for i in keep]
+                out.append(Series(s.labels, values, [s.timestamps[i] for i in keep]))
+        return out
 
     def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]:
         sats = sorted({sat for sat, _ in self.series})

@@ -9,7 +9,7 @@ from cloudevents.http import CloudEvent
 from satmon.contract.rejections import Rejected
 from satmon.fnhost import clients
 from satmon.fnhost.host import serve_batches
-from satmon.pipeline import telemetry_writer
+from satmon.pipeline import telemetry_body, telemetry_writer
 
 
 @functions_framework.cloud_event
@@ -28,4 +28,9 @@ def write_telemetry_items(items: list[Any]) -> list[dict[str, Any]]:
     return telemetry_writer.write_batch_items(clients.victoria_metrics(), items)
 
 
-serve_batches(write_telemetry, write_telemetry_batch, write_telemetry_items)
+def write_telemetry_body(body: bytes) -> tuple[int, list[dict[str, Any]]] | None:
+    """A raw batch body scanned in compiled code; None: parse it (``write_telemetry_items``)."""
+    return telemetry_body.write_batch_body(clients.victoria_metrics(), body)
+
+
+serve_batches(write_telemetry, write_telemetry_batch, write_telemetry_items, write_telemetry_body)

@@ -54,6 +54,7 @@ def up(
     def report_up() -> None:
         console.print(f"[green]up in {time.monotonic() - began:.1f}s[/]")
         _print_status(launcher)
+        _print_dashboard_url(launcher)
         if not detach:
             console.print("[dim]Ctrl-C stops everything[/]")
 
@@ -145,6 +146,15 @@ def _print_status(launcher: Any) -> bool:
             out.print(f"[bold]{row.name}[/] {row.state}: {row.reason}")
             out.print(row.log_tail, markup=False, highlight=False)
     return ok
+
+
+def _print_dashboard_url(launcher: object) -> None:
+    from satmon.stack.components import dashboard_url
+    from satmon.stack.launcher import Launcher
+
+    assert isinstance(launcher, Launcher)
+    if any(row.name == "dashboard" and row.healthy for row in launcher.status(["dashboard"])):
+        console.print(f"[green bold]dashboard:[/] {dashboard_url(launcher.settings)}")
 
 
 def _duration(seconds: float) -> str:

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     api_raw_sample_limit: int = Field(5000, description="auto mode: samples up to this many")
     api_sse_heartbeat_s: float = 15.0
 
+    # --- dashboard (ui/, python -m ui) ------------------------------------------------
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8080
+    ui_api_url: str = Field("", description="the API the dashboard calls; default api_host:port")
+
     # --- alarm-evaluator (satmon.pipeline.alarm_evaluator) ---------------------------
     alarm_stale_factor: float = Field(3.0, description="stale after this many cadences")
     alarm_stale_min_s: float = Field(2.0, description="never stale sooner than this")

@@ -21,6 +21,7 @@ from satmon.api.routes import (
     health,
     inference,
     limits,
+    pipeline,
     query,
     search,
     stream,
@@ -38,6 +39,7 @@ ROUTERS = (
     stream.router,
     limits.router,
     alarms.router,
+    pipeline.router,
 )
 TAGS = [
     {"name": "inference", "description": "forecast jobs: submit one, read its result"},
@@ -51,6 +53,7 @@ TAGS = [
     {"name": "stream", "description": "live telemetry as server-sent events"},
     {"name": "limits", "description": "red / yellow limits per metric and satellite, versioned"},
     {"name": "alarms", "description": "alarms, their history, acknowledge / shelve / unshelve"},
+    {"name": "pipeline", "description": "topics, consumer lag, dead letters, functions, models"},
     {"name": "health", "description": "liveness and readiness"},
 ]
 

@@ -16,6 +16,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from satmon.api.feed import TelemetryFeed
+from satmon.api.pipeline import PipelineSources
 from satmon.api.problems import Problem
 from satmon.api.queued import QueuedRows
 from satmon.api.ranges import TimeRange, range_query
@@ -64,6 +65,10 @@ async def satellites(held: ResourcesDep) -> SatelliteDirectory:
     return held.satellites
 
 
+async def pipeline_sources(held: ResourcesDep) -> PipelineSources:
+    return held.pipeline
+
+
 async def feed(held: ResourcesDep) -> TelemetryFeed:
     return held.feed
 
@@ -78,6 +83,7 @@ VictoriaMetricsDep = Annotated[VictoriaMetricsReader, Depends(victoria_metrics)]
 PublisherDep = Annotated[Publisher, Depends(publisher)]
 SatellitesDep = Annotated[SatelliteDirectory, Depends(satellites)]
 FeedDep = Annotated[TelemetryFeed, Depends(feed)]
+PipelineDep = Annotated[PipelineSources, Depends(pipeline_sources)]
 QueuedRowsDep = Annotated[QueuedRows, Depends(queued_rows)]
 
 

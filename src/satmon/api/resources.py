@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from satmon.api.feed import TelemetryFeed
+from satmon.api.pipeline import PipelineSources
 from satmon.api.queued import QueuedRows
 from satmon.api.satellites import SatelliteDirectory
 from satmon.api.upstream.kafka import Publisher
@@ -22,6 +23,10 @@ class Resources:
     satellites: SatelliteDirectory
     feed: TelemetryFeed
     queued: QueuedRows
+    pipeline: PipelineSources = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = PipelineSources(self.settings)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -40,3 +45,4 @@ class Resources:
         self.publisher.close()
         await self.vm.close()
         self.db.close()
+        await self.pipeline.close()

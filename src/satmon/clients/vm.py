@@ -187,12 +187,12 @@ class ImportLines:
         for satellite, (stamps, rows) in self._series.items():
             label = _dumps(satellite)
             tail = b'},"values":%b,"timestamps":' + _dumps(stamps) + b"}\n"
-            for head, column in zip(_SERIES_HEADS, zip(*rows, strict=True), strict=True):
+            for head, column in zip(SERIES_HEADS, zip(*rows, strict=True), strict=True):
                 lines.append(head + label + tail % _dumps(column))
         return b"".join(lines)
 
 
-_SERIES_HEADS = tuple(
+SERIES_HEADS = tuple(
     b'{"metric":{"__name__":"%b","satellite_id":' % (METRIC_PREFIX + m).encode() for m in METRICS
 )
 """The start of each metric's import line, up to the satellite id."""

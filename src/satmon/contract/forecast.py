@@ -5,6 +5,11 @@
 ``started`` / ``completed`` / ``failed`` events carry a :class:`ForecastOutcome` that
 repeats the job description, so the result store can create the row from any of them
 whichever arrives first. Times are RFC 3339 strings on the wire.
+
+A completed ``vae_timeseries`` outcome carries the window's ``anomaly_score`` and, once
+the series has one, the ``anomaly_threshold`` learned from that series' recent nominal
+history (``anomaly_threshold`` below, stored by the forecaster as the VictoriaMetrics
+series ``THRESHOLD_METRIC``); ``is_anomalous`` is the rule that compares them.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from cloudevents.http import CloudEvent
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -29,6 +35,20 @@ TYPE_PING = "dev.knative.sources.ping"
 
 STATUS_RANK = ("queued", "running", "failed", "completed")
 """Order a job's status may only move along (a late older event never moves it back)."""
+
+# --- anomaly thresholds -------------------------------------------------------------
+ANOMALY_MODEL = "vae_timeseries"
+"""The model whose ``anomaly_score`` the thresholds apply to."""
+THRESHOLD_METRIC = "satmon_anomaly_threshold"
+"""VictoriaMetrics series of the learned thresholds, labels ``satellite_id``, ``metric``
+and ``model``; a sample's timestamp is when it was learned."""
+THRESHOLD_QUANTILE = 0.999
+THRESHOLD_MARGIN = 1.25
+"""The threshold is ``THRESHOLD_MARGIN`` × the ``THRESHOLD_QUANTILE`` quantile of the
+series' nominal scores: the setting with the best event F1 on the NASA training splits
+with injected anomalies (``satmon models tune-threshold``; no test split is read)."""
+MIN_HISTORY_WINDOWS = 100
+"""Fewer nominal windows than this teach no threshold."""
 
 
 class ForecastRequest(BaseModel):
@@ -84,6 +104,7 @@ class ForecastOutcome(BaseModel):
     lower: list[float] | None = None
     upper: list[float] | None = None
     anomaly_score: float | None = None
+    anomaly_threshold: float | None = None
     error: str | None = None
     latency_ms: float | None = None
 
@@ -97,6 +118,25 @@ class ForecastOutcome(BaseModel):
             else:
                 out[name] = value
         return out
+
+
+def anomaly_threshold(
+    nominal_scores: Any, quantile: float = THRESHOLD_QUANTILE, margin: float = THRESHOLD_MARGIN
+) -> float | None:
+    """The threshold of one series from the anomaly scores of its nominal history:
+    ``margin`` × their ``quantile`` quantile, so that a score rarely reached in that
+    history, and then by some margin, is what counts as anomalous. None when fewer than
+    ``MIN_HISTORY_WINDOWS`` finite scores are given."""
+    scores = np.asarray(nominal_scores, dtype=np.float64).ravel()
+    scores = scores[np.isfinite(scores)]
+    if len(scores) < MIN_HISTORY_WINDOWS:
+        return None
+    return float(margin * np.quantile(scores, quantile))
+
+
+def is_anomalous(score: float | None, threshold: float | None) -> bool:
+    """A window is anomalous when its score passes its series' threshold (both known)."""
+    return score is not None and threshold is not None and score > threshold
 
 
 def parse_request(event: CloudEvent) -> ForecastRequest:

@@ -53,6 +53,8 @@ SingleHandler = Callable[[CloudEvent], Any]
 BatchHandler = Callable[[Sequence[CloudEvent]], list[Rejected]]
 ItemsHandler = Callable[[list[Any]], list[dict[str, Any]]]
 """Parsed batch array → its ``rejected`` entries (see ``cloudevent_http.rejection``)."""
+BodyHandler = Callable[[bytes], tuple[int, list[dict[str, Any]]] | None]
+"""Raw batch body → (items, ``rejected`` entries), or None: parse it and ask ``items``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +62,29 @@ class _Registered:
     single: SingleHandler
     batch: BatchHandler | None
     items: ItemsHandler | None = None
+    body: BodyHandler | None = None
 
 
 _HANDLERS: dict[str, _Registered] = {}
 
 
 def serve_batches(
-    single: SingleHandler, batch: BatchHandler | None = None, items: ItemsHandler | None = None
+    single: SingleHandler,
+    batch: BatchHandler | None = None,
+    items: ItemsHandler | None = None,
+    body: BodyHandler | None = None,
 ) -> None:
     """Declare ``single``'s batch handler (None: the host loops over ``single``).
 
     ``items``, when given, takes batches instead: it gets the array's items undecoded
     and must answer exactly as ``batch`` would (same accepted events, same rejections).
+    ``body``, when given with ``items``, is asked first with the raw body; where it
+    answers None (it wrote nothing), the body is parsed and ``items`` answers.
 
     Called at import of a function's main.py. Also installs the problem+json error
     handlers on the functions-framework app being created (plain ff runs).
     """
-    _HANDLERS[single.__name__] = _Registered(single, batch, items)
+    _HANDLERS[single.__name__] = _Registered(single, batch, items, body)
     install_error_handlers()
 
 
@@ -131,6 +139,15 @@ def handle_request(registered: _Registered, request: flask.Request, accept_batch
 
 def _handle_batch(registered: _Registered, body: bytes) -> Any:
     if registered.items is not None:
+        if registered.body is not None:
+            try:
+                scanned = registered.body(body)
+            except TransientError as exc:
+                return answer_transient(exc)
+            except PermanentError:  # the items path rejects every event, worded per event
+                scanned = None
+            if scanned is not None:
+                return _batch_answer(*scanned)
         return _handle_items(registered.items, body)
     try:
         good, rejected = decode_batch_lenient(body)
@@ -171,9 +188,13 @@ def _handle_items(handler: ItemsHandler, body: bytes) -> Any:
             rejected = [
                 rejection(i, *_identity(item), str(exc), exc.field) for i, item in enumerate(items)
             ]
+    return _batch_answer(len(items), rejected)
+
+
+def _batch_answer(count: int, rejected: list[dict[str, Any]]) -> Any:
     if rejected:
-        log.warning("batch of %d: %d rejected", len(items), len(rejected))
-    body_out = {"accepted": len(items) - len(rejected), "rejected": rejected}
+        log.warning("batch of %d: %d rejected", count, len(rejected))
+    body_out = {"accepted": count - len(rejected), "rejected": rejected}
     return json.dumps(body_out), 200, {"Content-Type": "application/json"}
 
 

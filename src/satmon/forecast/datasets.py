@@ -30,6 +30,8 @@ SIM_METRICS = (
     "longitude",
 )
 SIM_START = datetime(2026, 1, 1, tzinfo=UTC)
+MIN_UNIT_SHARE = 0.1
+"""The smallest error unit of a series, as a share of its persistence MAE."""
 
 
 @dataclass
@@ -122,7 +124,8 @@ def simulated_series(
 
 
 def simulated_windows(spec: SimSpec | Sequence[SimSpec]) -> WindowSet:
-    """Windows from every satellite × metric of ``spec`` (group = metric name)."""
+    """Windows from every satellite × metric of ``spec`` (group = metric name), with
+    the per-series ``series_flags``."""
     if not isinstance(spec, SimSpec):
         return WindowSet.concat([simulated_windows(s) for s in spec])
     parts = []
@@ -130,8 +133,27 @@ def simulated_windows(spec: SimSpec | Sequence[SimSpec]) -> WindowSet:
         arrays = simulated_series(sat, spec.n_steps, spec.step_s, spec.seed)
         for metric in spec.metrics:
             x, y = windows_from_series(arrays[metric], stride=spec.stride)
-            parts.append(WindowSet(x, y, np.full(len(x), metric)))
+            parts.append(WindowSet(x, y, np.full(len(x), metric), series_flags(x, y)))
     return WindowSet.concat(parts)
+
+
+def series_flags(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-window facts about the windows' series, for training. ``weight`` is 1 / the MAE
+    of the series' better baseline (persistence or the line; at most 10× 1 / the
+    persistence MAE, so that a series the line forecasts almost exactly does not drown the
+    others; 0 for a series that never moves): the loss then counts errors in the units of
+    the ratios the goals set, the same for every series whatever its units.
+    ``line_better`` says whether the line is that better baseline."""
+    from satmon.forecast.baselines import linear_trend
+
+    n = len(x)
+    mae = float(np.mean(np.abs(y - x[:, -1:]))) if n else 0.0
+    line = float(np.mean(np.abs(y - linear_trend(x)))) if n else 0.0
+    unit = max(min(mae, line), MIN_UNIT_SHARE * mae)
+    return {
+        "weight": np.full(n, 1.0 / unit if unit > 0 else 0.0),
+        "line_better": np.full(n, line < mae),
+    }
 
 
 def unwrap_angle(values: np.ndarray, period: float = 360.0) -> np.ndarray:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from satmon.contract.forecast import HORIZON, WINDOW
-from satmon.forecast.datasets import WindowSet, windows_from_series
+from satmon.forecast.datasets import WindowSet, series_flags, windows_from_series
 
 Span = tuple[int, int]
 ORION_RESULTS = "orion-0.7.1-dev-channels.csv"
@@ -94,18 +94,24 @@ def nasa_windows(
     split: str = "test",
     stride: int = 1,
     channels: Sequence[str] | None = None,
+    portion: tuple[float, float] = (0.0, 1.0),
 ) -> WindowSet:
-    """Windows over column 0 of each channel (group = channel). On the test split,
-    ``flags["anomalous"]`` marks windows whose 30 points touch a labelled sequence."""
+    """Windows over column 0 of each channel (group = channel), from the ``portion`` of
+    each series given as fractions of its length (``(0.8, 1.0)``: its last fifth).
+    ``flags["anomalous"]`` marks windows whose 30 points touch a labelled sequence (test
+    split only); ``weight`` and ``line_better`` are from ``series_flags``."""
     labels = nasa_labels(root) if split == "test" else {}
     parts = []
     for chan in channels if channels is not None else nasa_channels(root, split):
         series = load_nasa_series(chan, split, root)
+        start, end = (round(f * len(series)) for f in portion)
+        series = series[start:end]
         x, y = windows_from_series(series, stride=stride)
-        mask = anomaly_mask(len(series), labels.get(chan, []))
+        mask = anomaly_mask(end, labels.get(chan, []))[start:]
         touched, _ = windows_from_series(mask.astype(np.float64), WINDOW + HORIZON, 0, stride)
         anomalous = touched.any(axis=1) if len(touched) else np.zeros(len(x), dtype=bool)
-        parts.append(WindowSet(x, y, np.full(len(x), chan), {"anomalous": anomalous[: len(x)]}))
+        flags = {"anomalous": anomalous[: len(x)], **series_flags(x, y)}
+        parts.append(WindowSet(x, y, np.full(len(x), chan), flags))
     return WindowSet.concat(parts)
 
 

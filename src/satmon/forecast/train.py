@@ -1,8 +1,11 @@
-"""Train one model on simulated (or file) windows, with early stopping, and write it
-into the Triton model repository with a small metadata file.
+"""Train one model, with early stopping, and write it into the Triton model repository
+with a metadata file that says how to make it again.
 
-Deterministic: one seed fixes the data split, the initial weights and the batch
-order; training runs on the CPU in float32.
+Data (``--data mixed``, the default): simulated telemetry (``datasets.TRAIN_SIMS``) and
+the first 80 % of the training split of every NASA channel; early stopping and the VAE's
+interval calibration use other simulated satellites (``VAL_SIMS``) and the last 20 % of
+each NASA training split. No test split is read. One seed fixes the data order, the
+initial weights and the batch order; training runs on the CPU in float32.
 """
 
 from __future__ import annotations
@@ -22,44 +25,43 @@ import torch
 from tqdm.auto import tqdm
 
 from satmon.forecast import modelio
+from satmon.forecast.baselines import linear_trend, persistence
 from satmon.forecast.datasets import (
-    HELDOUT_SIM,
     TRAIN_SIMS,
     VAL_SIMS,
     WindowSet,
     file_windows,
     simulated_windows,
 )
-from satmon.forecast.evaluate import evaluate_windows
+from satmon.forecast.inference import point_forecasts, predict_windows
 from satmon.forecast.modelio import Forecaster
-from satmon.forecast.nasa import nasa_root, nasa_windows
+from satmon.forecast.nasa import nasa_windows
 from satmon.forecast.vae import TimeSeriesVAE
 
 log = logging.getLogger(__name__)
 NASA_SHARE = 1.0
-"""With ``--data mixed``: NASA train windows are repeated to this many per simulated one."""
-NASA_TRAIN_CHANNELS = ("C-1", "D-14", "F-5", "M-6", "P-1", "P-10", "T-12")
-"""The channels whose training splits ``--data mixed`` uses, and whose test splits the
-metadata's figures come from."""
+"""With ``--data mixed``: NASA training windows are repeated to about this many per
+simulated one, so real and simulated telemetry weigh alike."""
+NASA_FIT_PORTION = (0.0, 0.8)
+NASA_VAL_PORTION = (0.8, 1.0)
 
 
 @dataclass
 class TrainConfig:
-    """What to train and how. ``data``: ``simulated``, ``mixed`` (simulated + the train
-    split of the NASA dev channels, repeated to about a third of the windows), or a path
-    to ``.npy`` / ``.csv`` files."""
+    """What to train and how. ``data``: ``mixed`` (simulated + NASA training splits),
+    ``simulated``, or a path to ``.npy`` / ``.csv`` files (split 90 / 10 by blocks)."""
 
     model: str = "transformer_timeseries"
     data: str = "mixed"
     seed: int = 0
-    epochs: int = 20
+    epochs: int = 30
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    patience: int = 4
+    patience: int = 6
     windows_per_epoch: int = 60_000
     max_val_windows: int = 20_000
-    threads: int = 2
+    threads: int = 1
     progress: bool = True
 
 
@@ -71,7 +73,12 @@ class TrainResult:
     out_dir: Path | None
 
 
-def train(config: TrainConfig, repository: Path | None = None, save: bool = True) -> TrainResult:
+def train(
+    config: TrainConfig,
+    repository: Path | None = None,
+    save: bool = True,
+    hparams: dict[str, Any] | None = None,
+) -> TrainResult:
     """Train ``config.model``; when ``save``, write weights + metadata to the repository."""
     started = time.perf_counter()
     _seed_everything(config.seed, config.threads)
@@ -81,26 +88,16 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
         "training %s on %d windows, validating on %d", config.model, len(train_set), len(val_set)
     )
 
-    hparams = dict(modelio.DEFAULT_HPARAMS[config.model])
-    model = modelio.build_model(config.model, hparams)
+    params = {**modelio.DEFAULT_HPARAMS[config.model], **(hparams or {})}
+    model = modelio.build_model(config.model, params)
     best_state, history = _fit(model, train_set, val_set, config)
     model.load_state_dict(best_state)
     model.eval()
     if isinstance(model, TimeSeriesVAE):
         calibrate_interval(model, val_set)
-
-    heldout = simulated_windows(HELDOUT_SIM)
-    figures = evaluate_windows({config.model: model}, heldout)
-    nasa_figures = {}
-    if (nasa_root() / "test").is_dir():
-        nasa = nasa_windows(channels=NASA_TRAIN_CHANNELS)
-        anomalous = nasa.flags["anomalous"]
-        for label, mask in (("nominal", ~anomalous), ("anomalous", anomalous)):
-            summary = evaluate_windows({config.model: model}, nasa.subset(mask))["summary"]
-            nasa_figures[label] = summary["all"]
     metadata = {
         "model": config.model,
-        "hparams": hparams,
+        "hparams": params,
         "data": config.data,
         "train_windows": len(train_set),
         "val_windows": len(val_set),
@@ -109,21 +106,19 @@ def train(config: TrainConfig, repository: Path | None = None, save: bool = True
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "train_seconds": round(time.perf_counter() - started, 1),
         "epochs_run": len(history),
-        "best_epoch": int(np.argmin([h["val_mae"] for h in history])) + 1,
+        "best_epoch": int(np.argmin([h["val_loss"] for h in history])) + 1,
         "history": history,
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "evaluation_heldout_simulated": figures["summary"],
-        "evaluation_nasa_dev_test": nasa_figures,
         "command": (
             f"satmon models train --model {config.model.split('_')[0]} --data {config.data}"
             f" --seed {config.seed} --epochs {config.epochs} --patience {config.patience}"
         ),
     }
     out_dir = (
-        modelio.save_model(model, config.model, hparams, metadata, repository) if save else None
+        modelio.save_model(model, config.model, params, metadata, repository) if save else None
     )
-    return TrainResult(model, hparams, metadata, out_dir)
+    return TrainResult(model, params, metadata, out_dir)
 
 
 def load_training_data(data: str, seed: int) -> tuple[WindowSet, WindowSet]:
@@ -131,12 +126,11 @@ def load_training_data(data: str, seed: int) -> tuple[WindowSet, WindowSet]:
     if data in ("simulated", "mixed"):
         train_set, val_set = simulated_windows(TRAIN_SIMS), simulated_windows(VAL_SIMS)
         if data == "mixed":
-            real = nasa_windows(split="train", channels=NASA_TRAIN_CHANNELS)
-            nasa_train, nasa_val = _split(real, 0.1, seed)
-            # Repeat the (few) real windows so they are about a third of each epoch.
-            repeats = max(1, round(NASA_SHARE * len(train_set) / max(1, len(nasa_train))))
-            train_set = WindowSet.concat([train_set, *[nasa_train] * repeats])
-            val_set = WindowSet.concat([val_set, nasa_val])
+            fit = nasa_windows(split="train", portion=NASA_FIT_PORTION)
+            held = nasa_windows(split="train", portion=NASA_VAL_PORTION)
+            repeats = max(1, round(NASA_SHARE * len(train_set) / max(1, len(fit))))
+            train_set = WindowSet.concat([train_set, *[fit] * repeats])
+            val_set = WindowSet.concat([val_set, held])
         return train_set, val_set
     path = Path(data)
     if not path.exists():
@@ -144,36 +138,47 @@ def load_training_data(data: str, seed: int) -> tuple[WindowSet, WindowSet]:
     return _split(file_windows(path), 0.1, seed)
 
 
+def validation_loss(model: Forecaster, ws: WindowSet) -> float:
+    """The training loss on ``ws``: absolute error of the point forecast in units of each
+    window's series, plus ``model.penalty`` × how much worse it is than the series'
+    better baseline."""
+    pred = point_forecasts(model, ws.x)
+    base = np.where(_line_better(ws)[:, None], linear_trend(ws.x), persistence(ws.x))
+    err = np.abs(pred - ws.y)
+    worse = np.maximum(err - np.abs(base - ws.y), 0.0)
+    return float(np.mean((err + model.penalty * worse).mean(axis=1) * _weights(ws)))
+
+
 def calibrate_interval(model: TimeSeriesVAE, val_set: WindowSet, coverage: float = 0.8) -> None:
-    """Set ``model.interval_scale`` [H] so [lower, upper] covers ``coverage`` of val truth."""
-    x = torch.as_tensor(val_set.x[:50_000])
-    y = val_set.y[:50_000]
-    model.interval_scale.fill_(1.0)
-    scales = np.logspace(-1, 3, 81)
-    with torch.no_grad():
-        out = model.predict(x)
-    point, lo, hi = (out[k].double().numpy() for k in ("forecast", "lower", "upper"))
-    best = np.ones(model.horizon)
-    for h in range(model.horizon):
-        for s in scales:
-            inside = (y[:, h] >= point[:, h] + s * (lo[:, h] - point[:, h])) & (
-                y[:, h] <= point[:, h] + s * (hi[:, h] - point[:, h])
-            )
-            if inside.mean() >= coverage:
-                best[h] = s
-                break
-        else:
-            best[h] = scales[-1]
-    model.interval_scale.copy_(torch.as_tensor(best, dtype=torch.float32))
-    log.info("interval scale per step: %s", np.round(best, 2).tolist())
+    """Set ``model.band`` [2, H]: the margins (in window spreads) below the sampled low
+    quantile and above the high one that put ``(1 - coverage) / 2`` of validation truth
+    below ``lower`` and as much above ``upper`` (windows that move at all; a flat
+    window's interval is exact)."""
+    moving = val_set.x.std(axis=1) > 0
+    x, y = val_set.x[moving][:50_000], val_set.y[moving][:50_000]
+    model.band.zero_()
+    out = predict_windows(model, x)
+    scale = (x - x[:, -1:]).std(axis=1, keepdims=True)  # as experts.scale_window
+    below = (y - out["lower"]) / scale  # [N, H], window spreads
+    above = (y - out["upper"]) / scale
+    tail = (1.0 - coverage) / 2.0
+    band = np.stack(
+        [
+            np.minimum(np.quantile(below, tail, axis=0), 0.0),
+            np.maximum(np.quantile(above, 1.0 - tail, axis=0), 0.0),
+        ]
+    )
+    model.band.copy_(torch.as_tensor(band, dtype=torch.float32))
+    log.info("interval margins per step: %s", np.round(band, 3).tolist())
 
 
 # --- helpers ---------------------------------------------------------------------------
 def _fit(
     model: Forecaster, train_set: WindowSet, val_set: WindowSet, config: TrainConfig
 ) -> tuple[dict[str, torch.Tensor], list[dict[str, float]]]:
-    x = torch.as_tensor(train_set.x)
-    y = torch.as_tensor(train_set.y)
+    x, y = torch.as_tensor(train_set.x), torch.as_tensor(train_set.y)
+    w = torch.as_tensor(_weights(train_set))[:, None]
+    line_better = torch.as_tensor(_line_better(train_set))[:, None]
     per_epoch = min(len(x), config.windows_per_epoch)
     n_batches = math.ceil(per_epoch / config.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -190,19 +195,18 @@ def _fit(
         total = 0.0
         for i in range(n_batches):
             idx = order[i * config.batch_size : (i + 1) * config.batch_size]
-            loss = model.loss_function(x[idx], y[idx])["loss"]
+            loss = model.loss_function(x[idx], y[idx], w[idx], line_better[idx])["loss"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
             total += float(loss.detach())
-        val_mae = _normalised_mae(model, val_set)
-        history.append({"epoch": epoch + 1, "train_loss": total / n_batches, "val_mae": val_mae})
-        bar.set_postfix(loss=f"{total / n_batches:.4f}", val_mae=f"{val_mae:.4f}")
-        log.info("epoch %d: train loss %.4f, val mae %.4f", epoch + 1, total / n_batches, val_mae)
-        if val_mae < best - 1e-5:
-            best, stale, best_state = val_mae, 0, copy.deepcopy(model.state_dict())
+        val = validation_loss(model, val_set)
+        history.append({"epoch": epoch + 1, "train_loss": total / n_batches, "val_loss": val})
+        bar.set_postfix(loss=f"{total / n_batches:.4f}", val=f"{val:.4f}")
+        if val < best - 1e-5:
+            best, stale, best_state = val, 0, copy.deepcopy(model.state_dict())
         else:
             stale += 1
             if stale >= config.patience:
@@ -211,23 +215,22 @@ def _fit(
     return best_state, history
 
 
-def _normalised_mae(model: Forecaster, ws: WindowSet) -> float:
-    """Validation MAE with each window's error divided by the window's own spread."""
-    model.eval()
-    x = torch.as_tensor(ws.x)
-    with torch.no_grad():
-        pred = torch.cat([model(x[i : i + 4096]) for i in range(0, len(x), 4096)]).double()
-    scale = np.maximum(
-        ws.x.std(axis=1, keepdims=True), 1e-6 * (1 + np.abs(ws.x.mean(axis=1, keepdims=True)))
-    )
-    err = np.abs(pred.numpy() - ws.y) / scale
-    return float(np.mean(np.minimum(err, 50.0)))
+def _weights(ws: WindowSet) -> np.ndarray:
+    """Per-window series weights; file data without them weighs every window alike."""
+    if "weight" in ws.flags:
+        return ws.flags["weight"].astype(np.float64)
+    return np.ones(len(ws))
+
+
+def _line_better(ws: WindowSet) -> np.ndarray:
+    if "line_better" in ws.flags:
+        return ws.flags["line_better"].astype(bool)
+    return np.zeros(len(ws), dtype=bool)
 
 
 def _split(ws: WindowSet, fraction: float, seed: int) -> tuple[WindowSet, WindowSet]:
     """Split by contiguous blocks so neighbouring stride-1 windows don't straddle splits."""
-    n = len(ws)
-    blocks = np.arange(n) // 500
+    blocks = np.arange(len(ws)) // 500
     rng = np.random.default_rng(seed)
     uniq = np.unique(blocks)
     val_blocks = rng.choice(uniq, size=max(1, int(len(uniq) * fraction)), replace=False)

@@ -1,21 +1,28 @@
 """``transformer_timeseries``: a small patch Transformer encoder (PatchTST style).
 
-The normalised window ``[B, 20]`` is cut into overlapping patches (length 4,
-stride 2 → 9 tokens), embedded to ``d_model`` 64 with a learned position embedding,
-run through a pre-norm Transformer encoder (4 heads), flattened and projected to the
-gate of the classical experts (``experts.py``) plus a correction per step.
+The normalised window ``[B, 20]`` (``experts.scale_window``) is cut into overlapping
+patches (length 4, stride 2 → 9 tokens), embedded to ``d_model`` 64 with a learned
+position embedding, run through a pre-norm Transformer encoder (4 heads), flattened and
+projected to the gate over the classical experts plus a correction per step
+(``experts.py``).
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from satmon.contract.forecast import HORIZON, WINDOW
-from satmon.forecast.experts import GatedExperts, noise_weights
-from satmon.forecast.revin import RevIN
-from satmon.forecast.vae import TARGET_CLIP
+from satmon.forecast.experts import (
+    N_FEATURES,
+    GatedExperts,
+    forecast_loss,
+    gate_bias,
+    normalised_target,
+    scale_window,
+    unscale,
+    window_features,
+)
 
 
 class TimeSeriesTransformer(nn.Module):
@@ -32,14 +39,15 @@ class TimeSeriesTransformer(nn.Module):
         patch_len: int = 4,
         patch_stride: int = 2,
         dropout: float = 0.1,
+        penalty: float = 1.0,
     ) -> None:
         super().__init__()
         self.window = window
         self.horizon = horizon
         self.patch_len = patch_len
         self.patch_stride = patch_stride
+        self.penalty = penalty
         n_patches = (window - patch_len) // patch_stride + 1
-        self.revin = RevIN()
         self.embed = nn.Linear(patch_len, d_model)
         self.pos = nn.Parameter(torch.randn(1, n_patches, d_model) * 0.02)
         layer = nn.TransformerEncoderLayer(
@@ -54,35 +62,48 @@ class TimeSeriesTransformer(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.experts = GatedExperts(window, horizon)
-        # Gate logits over the classical experts + a correction per step; starts as an
-        # even mix with no correction.
-        self.head = nn.Linear(n_patches * d_model, self.experts.n_experts + horizon)
+        k = self.experts.n_experts
+        # Gate logits over the classical experts + a correction per step; starts with
+        # persistence ahead and no correction.
+        self.head = nn.Linear(n_patches * d_model + N_FEATURES, k + horizon)
         nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
+        with torch.no_grad():
+            self.head.bias.copy_(torch.cat([gate_bias(k), torch.zeros(horizon)]))
 
-    def forecast_normalised(self, xn: torch.Tensor) -> torch.Tensor:
-        """Normalised window ``[B, L]`` → normalised forecast ``[B, H]``."""
-        patches = xn.unfold(1, self.patch_len, self.patch_stride)  # [B, P, patch_len]
+    def forecast_normalised(self, z: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """Normalised window ``[B, L]`` and its ``window_features`` ``[B, F]`` → normalised
+        forecast ``[B, H]``."""
+        return self._mix(z, features)[0]
+
+    def _mix(
+        self, z: torch.Tensor, features: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(normalised forecast, gate logits, experts' forecasts), as ``GatedExperts.mix``."""
+        patches = z.unfold(1, self.patch_len, self.patch_stride)  # [B, P, patch_len]
         h = self.embed(patches) + self.pos  # [B, P, D]
         h = self.norm(self.encoder(h))  # [B, P, D]
-        out = self.head(h.flatten(1))  # [B, K + H]
+        out = self.head(torch.cat([h.flatten(1), features], dim=1))  # [B, K + H]
         k = self.experts.n_experts
-        return self.experts(xn, out[:, :k]) + out[:, k:]
+        return self.experts.mix(z, out[:, :k], out[:, k:])
 
-    def loss_function(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Raw window ``[B, L]`` and raw future ``[B, H]`` → named loss terms."""
-        xn, (mean, std) = self.revin.normalise(x)
-        yn = ((y.to(torch.float64) - mean) / std).clamp(-TARGET_CLIP, TARGET_CLIP).float()
-        w = noise_weights(xn)
-        pred = self.forecast_normalised(xn)
-        loss = F.smooth_l1_loss(pred * w, yn * w, beta=0.1, reduction="none").mean() / w.mean()
+    def loss_function(
+        self, x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, line_better: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Raw window ``[B, L]``, raw future ``[B, H]``, the series weight ``[B, 1]`` and
+        whether the line is the series' better baseline ``[B, 1]`` → named loss terms."""
+        z, last, scale = scale_window(x)
+        w = (scale * weight.to(torch.float64)).to(torch.float32)
+        target = normalised_target(y, last, scale)
+        pred, logits, experts = self._mix(z, window_features(x, z))
+        loss = forecast_loss(pred, target, w, line_better, logits, experts, self.penalty)
         return {"loss": loss, "forecast": loss}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw window ``[B, L]`` → raw forecast ``[B, H]`` (float32)."""
+        """Raw window ``[B, L]`` → raw forecast ``[B, H]`` (float64)."""
         return self.predict(x)["forecast"]
 
     def predict(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Raw window ``[B, L]`` → ``{"forecast": [B, H]}`` float32 in raw units."""
-        xn, stats = self.revin.normalise(x)
-        return {"forecast": self.revin.denormalise(self.forecast_normalised(xn), stats).float()}
+        """Raw window ``[B, L]`` → ``{"forecast": [B, H]}`` float64 in raw units."""
+        z, last, scale = scale_window(x)
+        forecast = self.forecast_normalised(z, window_features(x, z))
+        return {"forecast": unscale(forecast, last, scale)}

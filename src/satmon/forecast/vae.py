@@ -1,34 +1,41 @@
 """``vae_timeseries``: a VAE over the window that also decodes the next points.
 
-The encoder maps a normalised window ``[B, 20]`` to a latent Gaussian (dim 32); the
-decoder maps a latent sample back to the window (reconstruction) and to the forecast
-of the next 10 points: a gate over classical experts (``experts.py``) plus a
-correction. At inference the point forecast decodes the latent mean; the spread
-decodes a fixed set of quasi-random latent samples (so results are deterministic and
-independent of the batch) and takes their p10/p90, widened by a factor calibrated on
-held-out data to cover 80 %; the anomaly score is the mean squared reconstruction
-error in normalised units.
+The encoder maps a normalised window ``[B, 20]`` (``experts.scale_window``) to a latent
+Gaussian (dim 32); the decoder maps a latent sample to the reconstruction of the window
+and to the forecast of the next 10 points (the expert gate plus a correction,
+``experts.py``). At inference the point forecast decodes the latent mean. The spread
+decodes a fixed set of quasi-random latent samples (deterministic, and the same whatever
+the batch) and takes their p10 / p90, each moved out by a margin per step (in window
+spreads) calibrated so that the interval covers 80 % of validation truth: the samples
+alone spread far too little. The anomaly score is the reconstruction error in the series'
+own units (the RMS error of the normalised reconstruction times the window's spread), so
+a per-series threshold learned from that series' nominal history applies to it.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from satmon.contract.forecast import HORIZON, WINDOW
-from satmon.forecast.experts import GatedExperts, noise_weights
-from satmon.forecast.revin import RevIN
-
-TARGET_CLIP = 50.0
-"""Targets beyond this many window-spreads are clipped in the loss (steps after a flat window)."""
+from satmon.forecast.experts import (
+    N_FEATURES,
+    GatedExperts,
+    gate_bias,
+    normalised_target,
+    scale_window,
+    unscale,
+    weighted_l1,
+    window_features,
+)
+from satmon.forecast.experts import forecast_loss as forecast_loss_fn
 
 
 class TimeSeriesVAE(nn.Module):
     """VAE forecaster. ``predict`` takes raw ``[B, window]`` and returns raw outputs."""
 
     latent_eps: torch.Tensor
-    interval_scale: torch.Tensor
+    band: torch.Tensor
 
     def __init__(
         self,
@@ -39,6 +46,8 @@ class TimeSeriesVAE(nn.Module):
         n_samples: int = 32,
         quantiles: tuple[float, float] = (0.1, 0.9),
         beta: float = 0.05,
+        recon_weight: float = 0.5,
+        penalty: float = 1.0,
     ) -> None:
         super().__init__()
         self.window = window
@@ -46,104 +55,118 @@ class TimeSeriesVAE(nn.Module):
         self.latent_dim = latent_dim
         self.quantiles = quantiles
         self.beta = beta
-        self.revin = RevIN()
+        self.recon_weight = recon_weight
+        self.penalty = penalty
         self.encoder = nn.Sequential(
-            nn.Linear(window, hidden_dim),
+            nn.Linear(window + N_FEATURES, hidden_dim),
             nn.GELU(),
             nn.Linear(hidden_dim, hidden_dim),
             nn.GELU(),
         )
         self.fc_mu = nn.Linear(hidden_dim, latent_dim)
         self.fc_logvar = nn.Linear(hidden_dim, latent_dim)
-        # The decoder gives the reconstruction, the gate over the classical experts and
-        # a correction per step.
         self.experts = GatedExperts(window, horizon)
+        k = self.experts.n_experts
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, hidden_dim),
             nn.GELU(),
             nn.Linear(hidden_dim, hidden_dim),
             nn.GELU(),
-            nn.Linear(hidden_dim, window + self.experts.n_experts + horizon),
         )
-        # Fixed standard-normal quasi-samples for the spread: [S, latent].
+        self.recon_head = nn.Linear(hidden_dim, window)
+        self.gate_head = nn.Linear(hidden_dim + N_FEATURES, k)
+        self.correction_head = nn.Linear(hidden_dim + N_FEATURES, horizon)
+        for head in (self.gate_head, self.correction_head):
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
+        with torch.no_grad():
+            self.gate_head.bias.copy_(gate_bias(k))
+        # Fixed standard-normal quasi-samples for the spread: [S, Z].
         sobol = torch.quasirandom.SobolEngine(latent_dim, scramble=True, seed=0)
         u = sobol.draw(n_samples).clamp(1e-4, 1 - 1e-4)
         self.register_buffer("latent_eps", torch.erfinv(2 * u - 1) * 2**0.5)
-        # Widening of the sampled p10/p90 so they cover ~80 % of held-out truth: [H].
-        self.register_buffer("interval_scale", torch.ones(horizon))
+        # Normalised margins added below / above the sampled p10 / p90 so that they
+        # cover ~80 % of validation truth (train.calibrate_interval): [2, H].
+        self.register_buffer("band", torch.zeros(2, horizon))
 
     # --- the VAE proper -----------------------------------------------------------
-    def encode(self, xn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Normalised window ``[B, L]`` → latent mean and log-variance ``[B, Z]`` each."""
-        h = self.encoder(xn)
+    def encode(self, z: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised window ``[B, L]`` and its ``window_features`` ``[B, F]`` → latent mean
+        and log-variance ``[B, Z]`` each."""
+        h = self.encoder(torch.cat([z, features], dim=1))
         return self.fc_mu(h), self.fc_logvar(h).clamp(-10.0, 5.0)
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        """Sample ``z = mu + sigma * eps`` ``[B, Z]`` (differentiable)."""
+        """Sample ``mu + sigma * eps`` ``[B, Z]`` (differentiable)."""
         return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
-    def decode(self, z: torch.Tensor, xn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latent ``[B, Z]`` (or samples ``[B, S, Z]``) and the normalised window ``[B, L]``
-        → (recon ``[B, (S,) L]``, normalised forecast ``[B, (S,) H]``)."""
-        out = self.decoder(z)
-        k = self.experts.n_experts
-        logits = out[..., self.window : self.window + k]
-        forecast = self.experts(xn, logits) + out[..., self.window + k :]
-        return out[..., : self.window], forecast
+    def decode(
+        self, latent: torch.Tensor, z: torch.Tensor, features: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent ``[B, Z]`` (or samples ``[B, S, Z]``), the normalised window ``[B, L]`` and
+        its features ``[B, F]`` → (reconstruction ``[B, (S,) L]``, normalised forecast
+        ``[B, (S,) H]``). The gate and the correction also see the features."""
+        recon, (forecast, _, _) = self._decode(latent, z, features)
+        return recon, forecast
 
-    def loss_function(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Raw window ``[B, L]`` and raw future ``[B, H]`` → named loss terms (scalars)."""
-        xn, stats = self.revin.normalise(x)
-        yn = self._normalise_target(y, stats)
-        mu, logvar = self.encode(xn)
-        z = self.reparameterize(mu, logvar)
-        recon, forecast = self.decode(z, xn)
-        recon_loss = F.smooth_l1_loss(recon, xn, beta=0.1)
-        weights = noise_weights(xn)
-        forecast_loss = (
-            F.smooth_l1_loss(forecast * weights, yn * weights, beta=0.1, reduction="none").mean()
-            / weights.mean()
+    def _decode(
+        self, latent: torch.Tensor, z: torch.Tensor, features: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """``decode`` with the gate logits and the experts' forecasts (for the loss)."""
+        h = self.decoder(latent)
+        f = features if h.dim() == 2 else features[:, None, :].expand(-1, h.shape[1], -1)
+        hf = torch.cat([h, f], dim=-1)
+        return self.recon_head(h), self.experts.mix(z, self.gate_head(hf), self.correction_head(hf))
+
+    def loss_function(
+        self, x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, line_better: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Raw window ``[B, L]``, raw future ``[B, H]``, the series weight ``[B, 1]`` (1 /
+        the series' typical error) and whether the line is the series' better baseline
+        ``[B, 1]`` → named loss terms (scalars)."""
+        z, last, scale = scale_window(x)
+        w = (scale * weight.to(torch.float64)).to(torch.float32)
+        features = window_features(x, z)
+        mu, logvar = self.encode(z, features)
+        recon, (forecast, logits, experts) = self._decode(
+            self.reparameterize(mu, logvar), z, features
         )
+        target = normalised_target(y, last, scale)
+        forecast_loss = forecast_loss_fn(
+            forecast, target, w, line_better, logits, experts, self.penalty
+        )
+        recon_loss = weighted_l1(recon, z, w)
         kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1))
-        loss = forecast_loss + 0.5 * recon_loss + self.beta * kl / self.latent_dim
+        loss = forecast_loss + self.recon_weight * recon_loss + self.beta * kl / self.latent_dim
         return {"loss": loss, "forecast": forecast_loss, "recon": recon_loss, "kl": kl}
 
     # --- inference ----------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw window ``[B, L]`` → raw point forecast ``[B, H]`` (float32)."""
+        """Raw window ``[B, L]`` → raw point forecast ``[B, H]`` (float64)."""
         return self.predict(x, with_spread=False)["forecast"]
 
     def predict(self, x: torch.Tensor, with_spread: bool = True) -> dict[str, torch.Tensor]:
         """Raw window ``[B, L]`` → ``forecast``, ``lower``, ``upper`` ``[B, H]`` and
-        ``anomaly_score`` ``[B, 1]``, all float32 in raw units (score: normalised)."""
-        xn, stats = self.revin.normalise(x)
-        mu, logvar = self.encode(xn)
-        recon, point = self.decode(mu, xn)
-        score = (recon - xn).pow(2).mean(dim=1, keepdim=True)
-        out = {
-            "forecast": self.revin.denormalise(point, stats).float(),
-            "anomaly_score": score.float(),
-        }
+        ``anomaly_score`` ``[B, 1]``, float64, all in the window's raw units."""
+        z, last, scale = scale_window(x)
+        features = window_features(x, z)
+        mu, logvar = self.encode(z, features)
+        recon, point = self.decode(mu, z, features)
+        rms = (recon - z).pow(2).mean(dim=1, keepdim=True).sqrt()
+        out = {"forecast": unscale(point, last, scale), "anomaly_score": rms.double() * scale}
         if with_spread:
             std = torch.exp(0.5 * logvar)
-            z = mu[:, None, :] + std[:, None, :] * self.latent_eps[None, :, :]  # [B, S, Z]
-            _, samples = self.decode(z, xn)  # [B, S, H]
+            latent = mu[:, None, :] + std[:, None, :] * self.latent_eps[None, :, :]  # [B, S, Z]
+            _, samples = self.decode(latent, z, features)  # [B, S, H]
             ordered = samples.sort(dim=1).values  # [B, S, H]
+            centre = _quantile_sorted(ordered, 0.5)
             q_lo = _quantile_sorted(ordered, self.quantiles[0])
             q_hi = _quantile_sorted(ordered, self.quantiles[1])
-            centre = _quantile_sorted(ordered, 0.5)
-            lower = point + self.interval_scale * (q_lo - centre).clamp(max=0.0)
-            upper = point + self.interval_scale * (q_hi - centre).clamp(min=0.0)
-            out["lower"] = self.revin.denormalise(lower, stats).float()
-            out["upper"] = self.revin.denormalise(upper, stats).float()
+            lower = point + (q_lo - centre).clamp(max=0.0) + self.band[0].clamp(max=0.0)
+            upper = point + (q_hi - centre).clamp(min=0.0) + self.band[1].clamp(min=0.0)
+            out["lower"] = unscale(lower, last, scale)
+            out["upper"] = unscale(upper, last, scale)
         return out
-
-    def _normalise_target(
-        self, y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor]
-    ) -> torch.Tensor:
-        mean, std = stats
-        yn = (y.to(torch.float64) - mean) / std
-        return yn.clamp(-TARGET_CLIP, TARGET_CLIP).to(torch.float32)
 
 
 def _quantile_sorted(ordered: torch.Tensor, q: float) -> torch.Tensor:

@@ -8,7 +8,8 @@ and their job ids derive from the tick so a redelivered tick queues nothing new.
 
 A job that cannot succeed as asked (unknown model, too few points) ends as a
 ``forecast.failed`` event with the reason; an unreachable VictoriaMetrics or Triton
-raises TransientError so the request is retried.
+raises TransientError so the request is retried. A completed VAE forecast also carries
+its series' anomaly threshold (``thresholds.py``) when one is known or can be learned.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,33 +30,30 @@ from satmon.contract.events import (
     METRICS,
     TOPIC_REQUESTS,
     TOPIC_RESULTS,
-    TYPE_FORECAST_COMPLETED,
-    TYPE_FORECAST_FAILED,
     TYPE_FORECAST_REQUESTED,
     TYPE_FORECAST_STARTED,
     EventError,
     make_event,
 )
 from satmon.contract.forecast import (
-    HORIZON,
+    ANOMALY_MODEL,
     MODEL_NAMES,
     TYPE_PING,
     WINDOW,
-    ForecastOutcome,
     ForecastRequest,
     parse_request,
 )
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
+from satmon.pipeline.forecast_outcomes import completed, failed, make_outcome, outcome_event
+from satmon.pipeline.thresholds import thresholds_for
 
 log = logging.getLogger(__name__)
 
-SOURCE = "/functions/forecaster"
 SCHEDULE_SOURCE = "/functions/forecaster/schedule"
 ACTIVE_LOOKBACK_S = 300.0
 STALE_TICK_S = 90.0  # ticks fire every minute; an older one has been superseded
 WINDOW_LOOKBACK_S = 3600.0
-DEFAULT_STEP_MS = 1000
 PERIODS = {"longitude": 360.0}
 """Wrapped angles: the model unwraps the window so crossing ±180° is no jump."""
 
@@ -69,7 +67,8 @@ class ForecastModel(Protocol):
 
 
 class SeriesSource(Protocol):
-    """What the forecaster needs of ``satmon.clients.vm.VictoriaMetrics``."""
+    """What the forecaster needs of ``satmon.clients.vm.VictoriaMetrics`` (``export`` and
+    ``import_lines`` for the anomaly thresholds)."""
 
     def last_points(
         self,
@@ -81,6 +80,10 @@ class SeriesSource(Protocol):
     ) -> Any: ...
 
     def query(self, query: str, time: float | None = None) -> list[dict[str, Any]]: ...
+
+    def export(self, match: str, start: float | None = None, end: float | None = None) -> Any: ...
+
+    def import_lines(self, body: bytes) -> None: ...
 
 
 @dataclass
@@ -201,7 +204,7 @@ def started_for(events: Sequence[CloudEvent]) -> list[tuple[str, CloudEvent]]:
         except EventError:
             continue
         out.append(
-            (TOPIC_RESULTS, _outcome_event(TYPE_FORECAST_STARTED, _outcome(job, started_at=now)))
+            (TOPIC_RESULTS, outcome_event(TYPE_FORECAST_STARTED, make_outcome(job, started_at=now)))
         )
     return out
 
@@ -217,7 +220,7 @@ def run_jobs(
     windows_by_series: dict[tuple[str, str], Any] = {}  # both models read the same window
     for job in jobs:
         if job.model not in MODEL_NAMES:
-            results.append(_failed(job, started, f"unknown model {job.model!r}"))
+            results.append(failed(job, started, f"unknown model {job.model!r}"))
             continue
         key = (job.satellite_id, job.metric)
         if key not in windows_by_series:
@@ -228,7 +231,7 @@ def run_jobs(
         count = len(window.values) if window is not None else 0
         if window is None or count < WINDOW:
             results.append(
-                _failed(
+                failed(
                     job,
                     started,
                     f"not enough data: {count} of {WINDOW} points "
@@ -242,85 +245,37 @@ def run_jobs(
         try:
             outputs = get_model().forecast(model_name, windows, period=period)
         except PermanentError as exc:
-            results.extend(_failed(job, started, f"model {model_name}: {exc}") for job, _ in group)
+            results.extend(failed(job, started, f"model {model_name}: {exc}") for job, _ in group)
             continue
         except TransientError:
             raise
         except Exception as exc:  # a client we do not own: retry rather than lose the job
             raise TransientError(f"model {model_name} call failed: {exc}") from exc
         latency_ms = (time.perf_counter() - t0) * 1000.0
+        thresholds = (
+            _thresholds([job for job, _ in group], series, get_model)
+            if model_name == ANOMALY_MODEL and "anomaly_score" in outputs
+            else {}
+        )
         for row, (job, window) in enumerate(group):
-            results.append(_completed(job, window, outputs, row, started, latency_ms))
+            threshold = thresholds.get((job.satellite_id, job.metric))
+            results.append(completed(job, window, outputs, row, started, latency_ms, threshold))
     return results
 
 
-def _completed(
-    job: ForecastRequest,
-    window: Any,
-    outputs: dict[str, np.ndarray],
-    row: int,
-    started: datetime,
-    latency_ms: float,
-) -> CloudEvent:
-    forecast = np.asarray(outputs["forecast"][row], dtype=np.float64)[:HORIZON]
-    input_ts = [int(t) for t in window.timestamps]
-    step = _step_ms(input_ts)
-    pred_ts = [input_ts[-1] + step * (k + 1) for k in range(len(forecast))]
-    extra: dict[str, Any] = {}
-    for name, key in (("lower", "lower"), ("upper", "upper")):
-        if key in outputs:
-            extra[name] = [float(v) for v in np.asarray(outputs[key][row])[:HORIZON]]
-    if "anomaly_score" in outputs:
-        extra["anomaly_score"] = float(np.asarray(outputs["anomaly_score"]).reshape(-1)[row])
-    outcome = _outcome(
-        job,
-        started_at=started,
-        completed_at=datetime.now(UTC),
-        input_window=[float(v) for v in window.values],
-        input_timestamps=[_from_ms(t) for t in input_ts],
-        predictions=[float(v) for v in forecast],
-        prediction_timestamps=[_from_ms(t) for t in pred_ts],
-        latency_ms=latency_ms,
-        **extra,
-    )
-    return _outcome_event(TYPE_FORECAST_COMPLETED, outcome)
-
-
-def _failed(job: ForecastRequest, started: datetime, reason: str) -> CloudEvent:
-    outcome = _outcome(job, started_at=started, completed_at=datetime.now(UTC), error=reason)
-    return _outcome_event(TYPE_FORECAST_FAILED, outcome)
-
-
-def _outcome(job: ForecastRequest, **fields: Any) -> ForecastOutcome:
-    return ForecastOutcome(
-        job_id=job.job_id or "",
-        satellite_id=job.satellite_id,
-        metric=job.metric,
-        model=job.model,
-        trigger=job.trigger,
-        requested_at=job.requested_at or datetime.now(UTC),
-        **fields,
-    )
-
-
-def _outcome_event(event_type: str, outcome: ForecastOutcome) -> CloudEvent:
-    """Deterministic id per job and type, so a redelivered request dedupes downstream."""
-    suffix = event_type.rsplit(".", 2)[-2]
-    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"satmon:{outcome.job_id}:{suffix}"))
-    return make_event(
-        event_type, SOURCE, outcome.to_json_dict(), key=outcome.job_id, event_id=event_id
-    )
-
-
-def _step_ms(timestamps: Sequence[int]) -> int:
-    if len(timestamps) < 2:
-        return DEFAULT_STEP_MS
-    step = int(np.median(np.diff(np.asarray(timestamps, dtype=np.int64))))
-    return step if step > 0 else DEFAULT_STEP_MS
-
-
-def _from_ms(ms: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+def _thresholds(
+    jobs: Sequence[ForecastRequest],
+    series: SeriesSource,
+    get_model: Callable[[], ForecastModel],
+) -> dict[tuple[str, str], float]:
+    """The jobs' series thresholds; best effort: a forecast is complete without one."""
+    try:
+        return thresholds_for(
+            ((j.satellite_id, j.metric) for j in jobs), series, get_model, PERIODS
+        )
+    except Exception as exc:  # a threshold is extra information; the forecast stands
+        log.warning("anomaly thresholds unavailable this batch: %s", exc)
+        return {}
 
 
 def _event_time(event: CloudEvent) -> datetime:

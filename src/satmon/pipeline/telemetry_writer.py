@@ -93,27 +93,32 @@ def write_batch_items(sink: TelemetrySink, items: Sequence[Any]) -> list[dict[st
     lines = ImportLines()
     rejected: list[dict[str, Any]] = []
     for index, item in enumerate(items):
-        sample = fast_sample(item)
-        if sample is not None:
-            lines.add(*sample)
-            continue
-        try:
-            event = decode_structured(item)
-        except HttpProblem as exc:
-            ident = item if isinstance(item, dict) else {}
-            rejected.append(
-                rejection(index, ident.get("id"), ident.get("source"), exc.detail, exc.field)
-            )
-            continue
-        try:
-            telemetry = telemetry_from_event(event)
-        except EventError as exc:
-            rejected.append(rejection(index, event["id"], event["source"], str(exc), exc.field))
-            continue
-        lines.add_telemetry(telemetry)
+        take_item(index, item, lines, rejected)
     if lines:
         sink.import_lines(lines.body())
     return rejected
+
+
+def take_item(index: int, item: Any, lines: ImportLines, rejected: list[dict[str, Any]]) -> None:
+    """One item of a batch: its sample into ``lines``, or its rejection into ``rejected``."""
+    sample = fast_sample(item)
+    if sample is not None:
+        lines.add(*sample)
+        return
+    try:
+        event = decode_structured(item)
+    except HttpProblem as exc:
+        ident = item if isinstance(item, dict) else {}
+        rejected.append(
+            rejection(index, ident.get("id"), ident.get("source"), exc.detail, exc.field)
+        )
+        return
+    try:
+        telemetry = telemetry_from_event(event)
+    except EventError as exc:
+        rejected.append(rejection(index, event["id"], event["source"], str(exc), exc.field))
+        return
+    lines.add_telemetry(telemetry)
 
 
 def write_samples(sink: TelemetrySink, samples: Sequence[Telemetry]) -> int:
@@ -127,9 +132,18 @@ def write_samples(sink: TelemetrySink, samples: Sequence[Telemetry]) -> int:
 Sample = tuple[str, int, tuple[float, ...]]
 """(satellite id, timestamp in ms, the seven metric values in ``METRICS`` order)."""
 
-_PLAIN_ATTRIBUTES = frozenset(
-    ("id", "source", "specversion", "type", "time", "subject", "datacontenttype", "partitionkey")
+PLAIN_ATTRIBUTES = (
+    "id",
+    "source",
+    "specversion",
+    "type",
+    "time",
+    "subject",
+    "datacontenttype",
+    "partitionkey",
 )
+"""The attributes a plain telemetry event may carry (this order is the compiled scan's)."""
+_PLAIN_ATTRIBUTES = frozenset(PLAIN_ATTRIBUTES)
 _ITEM_KEYS = _PLAIN_ATTRIBUTES | {"data"}
 _DATA_KEYS = frozenset(("satellite_id", "timestamp", *METRICS))
 _NUMBER_TYPES = frozenset((int, float))
@@ -147,6 +161,8 @@ _COLDEST, _LOWEST, _LEAST_VOLTAGE = (
 )
 _SLOWEST, _FASTEST = PHYSICAL_LIMITS["velocity"]
 """The contract's physical limits the fast path checks too (the reference would refuse)."""
+PLAIN_LIMITS = (_COLDEST, _LOWEST, _SLOWEST, _FASTEST, _LEAST_VOLTAGE)
+"""The same limits in the order the compiled scan takes them (``telemetry_body``)."""
 
 
 def fast_sample(item: Any) -> Sample | None:

@@ -217,6 +217,32 @@ def _api_alive(settings: Settings) -> bool:
     return probes.http_ok(f"http://{settings.api_host}:{settings.api_port}/healthz")
 
 
+def _dashboard(settings: Settings) -> ProcessSpec:
+    """The NiceGUI dashboard (``python -m ui`` from the repository root); it answers
+    ``/api/v1`` too, by passing those requests on to the API."""
+    return ProcessSpec(
+        name="dashboard",
+        kind="app",
+        argv=[sys.executable, "-m", "ui", *_dashboard_address(settings)],
+        ports=[settings.ui_port],
+        cwd=settings.repo_root,
+        healthy=lambda: _dashboard_ready(settings),
+        start_timeout_s=60,
+    )
+
+
+def _dashboard_address(settings: Settings) -> list[str]:
+    return ["--host", settings.ui_host, "--port", str(settings.ui_port)]
+
+
+def dashboard_url(settings: Settings) -> str:
+    return f"http://{settings.ui_host}:{settings.ui_port}/"
+
+
+def _dashboard_ready(settings: Settings) -> bool:
+    return probes.http_ok(dashboard_url(settings) + "healthz")
+
+
 VM_REPLAY = Replay("dispatcher", INGESTION_SUBSCRIPTIONS, window_s=30.0)
 """VictoriaMetrics 1.79 acknowledges an import before the samples reach its disk: a kill -9
 lost samples acknowledged up to about 8 s earlier; 30 s leaves room."""
@@ -258,6 +284,7 @@ COMPONENTS: dict[str, Component] = {
             stop_timeout_s=20,
         ),
         Component("api", "app", _api, _api_alive, stop_timeout_s=10),
+        Component("dashboard", "app", _dashboard, _dashboard_ready, stop_timeout_s=10),
         # a producer without a port or a group: alive is all there is to check
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]

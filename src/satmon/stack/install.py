@@ -39,17 +39,27 @@ REQUIREMENTS = (
 )
 
 
+BROWSER = Requirement("/usr/bin/chromium", "chromium")
+"""Headless Chromium for the dashboard's browser tests (Playwright drives it)."""
+
+
 class InstallError(SatmonError):
     pass
 
 
-def missing_packages() -> list[str]:
-    return [r.package for r in REQUIREMENTS if not Path(r.path).exists()]
+def missing_packages(requirements: tuple[Requirement, ...] = REQUIREMENTS) -> list[str]:
+    return [r.package for r in requirements if not Path(r.path).exists()]
 
 
-def ensure_system_packages() -> list[str]:
+def ensure_browser() -> Path:
+    """Debian's Chromium, installed as root when missing (the browser tests call this)."""
+    ensure_system_packages((BROWSER,))
+    return Path(BROWSER.path)
+
+
+def ensure_system_packages(requirements: tuple[Requirement, ...] = REQUIREMENTS) -> list[str]:
     """Install missing Debian packages as root; otherwise fail with the command to run."""
-    missing = missing_packages()
+    missing = missing_packages(requirements)
     if not missing:
         return []
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]

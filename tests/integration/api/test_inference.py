@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from confluent_kafka import TopicPartition
 from fastapi.testclient import TestClient
 
-from satmon.clients.kafka import make_consumer
 from satmon.clients.vm import VictoriaMetrics, metric_selector
 from satmon.contract.events import TOPIC_REQUESTS, TYPE_FORECAST_REQUESTED
 from tests.integration.api.conftest import wait_for
+from tests.integration.kafka_reading import consumer_at_end
 
 pytestmark = pytest.mark.integration
 SUBMIT = "/api/v1/inference/submit"
@@ -21,7 +20,7 @@ SUBMIT = "/api/v1/inference/submit"
 def test_submit_is_on_kafka_when_answered_and_completes_with_its_forecast(
     api: TestClient, token_headers: dict[str, str], recent_telemetry: list[str], vm: VictoriaMetrics
 ) -> None:
-    consumer = _consumer_at_end(TOPIC_REQUESTS)
+    consumer = consumer_at_end(TOPIC_REQUESTS)
     try:
         answer = api.post(
             SUBMIT,
@@ -142,18 +141,6 @@ def _seconds(rfc3339: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-
-
-def _consumer_at_end(topic: str):  # type: ignore[no-untyped-def]
-    consumer = make_consumer(f"api-test-{uuid.uuid4()}")
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    ends = [
-        consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions
-    ]
-    consumer.assign(
-        [TopicPartition(topic, p, end) for p, end in zip(partitions, ends, strict=True)]
-    )
-    return consumer
 
 
 def _find(consumer, job_id: str):  # type: ignore[no-untyped-def]

@@ -111,23 +111,20 @@ def test_a_burst_of_ten_times_the_forecast_capacity_leaves_no_job_stuck(
         answer = send(STACK_INGRESS, go_request(STACK_INGRESS, [token_header(), BATCH], body))
         assert answer.status == 202, answer.body[:300]
 
-    def states() -> dict[str, int]:
+    def count_by(column: str, where: str = "") -> dict[str, int]:
         with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
             rows = conn.execute(
-                "SELECT status, count(*) FROM inference_results WHERE job_id LIKE %s"
-                " GROUP BY status",
+                f"SELECT coalesce({column}, ''), count(*) FROM inference_results"
+                f" WHERE job_id LIKE %s {where} GROUP BY 1",
                 (f"{run}-%",),
             ).fetchall()
         return dict(rows)
 
+    def states() -> dict[str, int]:
+        return count_by("status")
+
     def failure_reasons() -> dict[str, int]:
-        with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
-            rows = conn.execute(
-                "SELECT coalesce(error, ''), count(*) FROM inference_results"
-                " WHERE job_id LIKE %s AND status = 'failed' GROUP BY 1",
-                (f"{run}-%",),
-            ).fetchall()
-        return dict(rows)
+        return count_by("error", "AND status = 'failed'")
 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

@@ -26,12 +26,12 @@ from satmon.contract.events import TOPIC_REQUESTS, TOPIC_TELEMETRY
 from tests.integration.functions.ingress_support import (
     binary_headers,
     collect,
-    consumer_at_end,
     go_request,
     ingress_server,
     send,
     token_header,
 )
+from tests.integration.kafka_reading import consumer_at_end
 from tests.samples import telemetry_at
 
 pytestmark = pytest.mark.integration

@@ -73,7 +73,7 @@ def test_constant_windows_give_finite_outputs(
 ) -> None:
     out = forecaster.forecast(model, np.full((1, 20), level))
     assert all(np.isfinite(v).all() for v in out.values())
-    np.testing.assert_allclose(out["forecast"], level, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(out["forecast"], np.float32(level))  # exactly the level
 
 
 @pytest.mark.parametrize("model", sorted(DECLARED))
@@ -97,6 +97,16 @@ def test_batch_of_64_equals_64_single_requests(forecaster: TritonForecaster, mod
     for name, value in together.items():
         stacked = np.concatenate([s[name] for s in singles])
         np.testing.assert_allclose(value, stacked, rtol=1e-5, atol=1e-4, err_msg=name)
+
+
+def test_the_anomaly_score_is_in_the_series_units(forecaster: TritonForecaster) -> None:
+    """Scaling a window by 10 (and shifting it) scales its score by 10: a per-series
+    threshold in that series' units applies."""
+    x = 3.7 + np.random.default_rng(3).normal(0, 0.01, (4, 20)).cumsum(axis=1)
+    base = forecaster.forecast("vae", x)["anomaly_score"]
+    scaled = forecaster.forecast("vae", 10.0 * x + 5.0)["anomaly_score"]
+    assert (base > 0).all()
+    np.testing.assert_allclose(scaled, 10.0 * base, rtol=1e-3)
 
 
 def test_bad_window_is_an_error_for_that_request_only(settings: Settings) -> None:

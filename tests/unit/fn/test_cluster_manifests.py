@@ -174,6 +174,17 @@ def test_api_and_dashboard_start_as_the_contract_says() -> None:
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
     (ui,) = _containers(by_name["dashboard"])
-    assert ui["command"] == ["python", "-m", "ui"] and ui["ports"][0]["containerPort"] == 8080
+    assert ui["command"] + ui["args"] == [
+        "python",
+        "-m",
+        "ui",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+    ]
+    assert ui["ports"][0]["containerPort"] == 8080
+    assert ui["readinessProbe"]["httpGet"]["path"] == "/healthz"
     config = next(d for d in CLUSTER_DOCS if d["kind"] == "ConfigMap")["data"]
-    assert config["SATMON_UI_PORT"] == "8080"
+    # the dashboard's setting ui_api_url: it reaches the API at the Service's address
+    assert config["SATMON_UI_API_URL"] == "http://api.satmon.svc.cluster.local"

@@ -37,10 +37,15 @@ def test_train_on_a_file_writes_weights_and_metadata(tmp_path: Path) -> None:
     out = repo / "vae_timeseries" / "1"
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["data"] == str(tmp_path / "walk.npy") and meta["seed"] == 0
-    assert meta["epochs_run"] == 1
-    assert "all" in meta["evaluation_heldout_simulated"]
+    assert meta["epochs_run"] == 1 and meta["command"].startswith("satmon models train")
     model = load_weights(out / "weights.pt")
     assert model.predict(__import__("torch").zeros(2, 20))["forecast"].shape == (2, 10)
+
+
+def test_tune_threshold_and_evaluate_are_commands() -> None:
+    result = CliRunner().invoke(models_app, ["--help"])
+    assert result.exit_code == 0
+    assert "tune-threshold" in result.output and "evaluate" in result.output
 
 
 def test_unknown_model_is_a_usage_error() -> None:

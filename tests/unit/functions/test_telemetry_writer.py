@@ -7,6 +7,7 @@ from functions_framework import create_app
 
 from satmon.fnhost import clients
 from satmon.fnhost.host import create_function_app
+from satmon.pipeline import telemetry_body
 from satmon.settings import REPO_ROOT
 from tests.fakes import FakeVictoriaMetrics
 from tests.samples import CONTRACT_TELEMETRY
@@ -38,6 +39,16 @@ def vm(monkeypatch):
     fake = FakeVictoriaMetrics()
     monkeypatch.setattr(clients, "victoria_metrics", lambda: fake)
     return fake
+
+
+@pytest.fixture(params=["compiled-scan", "python-path"])
+def batch_path(request, monkeypatch):
+    """Batches through the compiled scan (where built) and through the parsed items path."""
+    if request.param == "compiled-scan" and not telemetry_body.COMPILED:
+        pytest.skip("the C scan is not built")
+    if request.param == "python-path":
+        monkeypatch.setattr(telemetry_body, "_telemetry_scan", None)
+    return request.param
 
 
 @pytest.fixture(params=["functions-framework", "satmon-host"])
@@ -86,7 +97,7 @@ def test_outage_is_503_with_retry_after(client, vm):
     assert response.headers["Retry-After"] == "1"
 
 
-def test_batch_writes_good_events_in_one_import_and_lists_rejects(vm):
+def test_batch_writes_good_events_in_one_import_and_lists_rejects(vm, batch_path):
     client = create_function_app(SOURCE, "write_telemetry").test_client()
     events = [
         structured(str(i), TELEMETRY | {"timestamp": f"2026-11-28T10:00:{i:02d}.000Z"})
@@ -108,7 +119,7 @@ def test_batch_writes_good_events_in_one_import_and_lists_rejects(vm):
     assert len(vm.samples) == 49 * 7
 
 
-def test_batch_during_outage_is_503_as_a_whole(vm):
+def test_batch_during_outage_is_503_as_a_whole(vm, batch_path):
     vm.down = True
     client = create_function_app(SOURCE, "write_telemetry").test_client()
     response = client.post(
@@ -119,7 +130,7 @@ def test_batch_during_outage_is_503_as_a_whole(vm):
     assert response.status_code == 503
 
 
-def test_batch_not_json_array_is_400_and_disabled_is_415(vm):
+def test_batch_not_json_array_is_400_and_disabled_is_415(vm, batch_path):
     client = create_function_app(SOURCE, "write_telemetry").test_client()
     headers = {"Content-Type": "application/cloudevents-batch+json"}
     assert client.post("/", headers=headers, data="{}").status_code == 400

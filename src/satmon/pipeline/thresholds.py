@@ -1,0 +1,148 @@
+"""Per-series anomaly thresholds: learned from recent history, stored, attached to forecasts.
+
+A completed ``vae_timeseries`` forecast carries its window's ``anomaly_score``. Whether
+that score is anomalous depends on the series: a battery voltage and a ground track
+differ in what their windows usually look like. So each (satellite, metric) gets its own
+threshold, learned the way ``satmon models evaluate`` learns one from a NASA channel's
+training split: the VAE scores windows of the series' recent history (the last
+``LOOKBACK_S``) and ``contract.forecast.anomaly_threshold`` turns those scores into a
+threshold. Thresholds are stored in VictoriaMetrics (``THRESHOLD_METRIC``, one sample
+per learning, timestamped), so every forecaster replica and the operation API read the
+same ones, and relearned when older than ``MAX_AGE_S``. A batch learns at most
+``MAX_LEARN_PER_CALL`` of them, so a cold start spreads its cost over a few ticks; until
+a series has one, its outcomes carry no threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import numpy as np
+
+from satmon.clients.vm import Series, metric_selector
+from satmon.contract.forecast import (
+    ANOMALY_MODEL,
+    MIN_HISTORY_WINDOWS,
+    THRESHOLD_METRIC,
+    WINDOW,
+    anomaly_threshold,
+)
+
+log = logging.getLogger(__name__)
+
+LOOKBACK_S = 2 * 3600.0
+"""History a threshold is learned from: more than one orbit (about 92 min), so eclipse
+entries and exits are in it."""
+MAX_AGE_S = 3600.0
+MAX_LEARN_PER_CALL = 8
+MAX_WINDOWS = 800
+"""Windows scored per learning, evenly strided over the lookback."""
+REQUEST_WINDOWS = 256
+"""Windows per model request: the models' ``max_batch_size`` (``triton/models/*/config.pbtxt``)."""
+
+SeriesKey = tuple[str, str]
+
+
+class ThresholdStore(Protocol):
+    """What thresholds need of ``satmon.clients.vm.VictoriaMetrics``."""
+
+    def export(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[Series]: ...
+
+    def import_lines(self, body: bytes) -> None: ...
+
+
+class AnomalyModel(Protocol):
+    def forecast(
+        self, model: str, windows: np.ndarray, period: float | None = None
+    ) -> dict[str, np.ndarray]: ...
+
+
+def thresholds_for(
+    keys: Iterable[SeriesKey],
+    store: ThresholdStore,
+    get_model: Callable[[], AnomalyModel],
+    periods: dict[str, float],
+    now_s: float | None = None,
+) -> dict[SeriesKey, float]:
+    """The current threshold of each (satellite, metric) in ``keys`` that has one,
+    learning (and storing) those missing or stale, at most ``MAX_LEARN_PER_CALL``."""
+    now = time.time() if now_s is None else now_s
+    wanted = sorted(set(keys))
+    known = stored_thresholds(store, now - MAX_AGE_S, now)
+    learned = 0
+    for key in wanted:
+        if key in known or learned >= MAX_LEARN_PER_CALL:
+            continue
+        learned += 1
+        value = learn_threshold(store, get_model, key, periods.get(key[1]), now)
+        if value is not None:
+            store.import_lines(threshold_line(key, value, now))
+            known[key] = value
+    return {key: known[key] for key in wanted if key in known}
+
+
+def stored_thresholds(store: ThresholdStore, start: float, end: float) -> dict[SeriesKey, float]:
+    """The newest stored threshold of every series learned in [start, end]."""
+    match = f'{{__name__="{THRESHOLD_METRIC}",model="{ANOMALY_MODEL}"}}'
+    out: dict[SeriesKey, float] = {}
+    for s in store.export(match, start=start, end=end):
+        sat, metric = s.labels.get("satellite_id"), s.labels.get("metric")
+        if sat and metric and s.values:
+            out[(sat, metric)] = float(s.values[-1])
+    return out
+
+
+def learn_threshold(
+    store: ThresholdStore,
+    get_model: Callable[[], AnomalyModel],
+    key: SeriesKey,
+    period: float | None,
+    now_s: float,
+) -> float | None:
+    """Score the windows of the series' last ``LOOKBACK_S`` with the VAE and turn the
+    scores into its threshold; None when the history is too short to teach one."""
+    satellite_id, metric = key
+    history = store.export(
+        metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
+    )
+    values = np.asarray(history[0].values if history else [], dtype=np.float64)
+    windows = history_windows(values)
+    if len(windows) < MIN_HISTORY_WINDOWS:
+        return None
+    model = get_model()
+    scores = [
+        model.forecast(ANOMALY_MODEL, windows[i : i + REQUEST_WINDOWS], period=period)[
+            "anomaly_score"
+        ]
+        for i in range(0, len(windows), REQUEST_WINDOWS)
+    ]
+    value = anomaly_threshold(np.concatenate(scores))
+    log.info("learned the anomaly threshold of %s %s: %s", satellite_id, metric, value)
+    return value
+
+
+def history_windows(values: np.ndarray, limit: int = MAX_WINDOWS) -> np.ndarray:
+    """At most ``limit`` windows ``[N, 20]`` evenly strided over ``values``."""
+    if len(values) < WINDOW:
+        return np.zeros((0, WINDOW))
+    view = np.lib.stride_tricks.sliding_window_view(values, WINDOW)
+    stride = max(1, -(-len(view) // limit))
+    return np.ascontiguousarray(view[::stride])
+
+
+def threshold_line(key: SeriesKey, value: float, now_s: float) -> bytes:
+    """One /api/v1/import JSON line storing ``value`` for ``key`` at ``now_s``."""
+    labels: dict[str, Any] = {
+        "__name__": THRESHOLD_METRIC,
+        "satellite_id": key[0],
+        "metric": key[1],
+        "model": ANOMALY_MODEL,
+    }
+    row = {"metric": labels, "values": [value], "timestamps": [int(now_s * 1000)]}
+    return json.dumps(row).encode() + b"\n"
