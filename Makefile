@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 UV     := $(PYTHON) -m uv
 UV_VERSION := 0.13.8
 
-.PHONY: install run up down status test lint unit bench clean victorialogs
+.PHONY: install run up down status test lint unit bench drills clean victorialogs
 
 install: $(VENV)/.installed victorialogs
 
@@ -44,6 +44,10 @@ unit: install         ## tests that need no server
 test: install lint    ## lint, then every test against the real servers (started if needed)
 	$(BIN)/satmon up --detach --without simulator
 	$(BIN)/pytest
+
+drills: install       ## fault drills: kill -9 of each component mid-stream, one summary table
+	$(BIN)/satmon up --detach --without simulator
+	$(BIN)/pytest -m chaos tests/chaos $(if $(DRILLS),-k "$(DRILLS)")
 
 bench: install
 	$(BIN)/satmon up --detach --without simulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -51,47 +51,68 @@ def up(
     only: Annotated[list[str] | None, typer.Option(help="start only these components")] = None,
     without: Annotated[list[str] | None, typer.Option(help="leave these components out")] = None,
 ) -> None:
-    """Install what is missing, start every component, wait for health (Ctrl-C stops all)."""
+    """Install what is missing, start every component, wait for health (Ctrl-C stops all).
+
+    A supervisor keeps them running: this process in the foreground, a background one
+    with --detach. With a stack already up, starts only what is missing (e.g. --only NAME).
+    """
     from satmon.stack.components import COMPONENTS
-    from satmon.stack.launcher import ComponentFailed, Launcher
+    from satmon.stack.launcher import ComponentFailed
 
     names = only or [n for n, c in COMPONENTS.items() if c.default]
     unknown = [n for n in [*names, *(without or [])] if n not in COMPONENTS]
     if unknown:
         raise typer.BadParameter(f"unknown component(s) {unknown}; known: {list(COMPONENTS)}")
     names = [n for n in names if n not in (without or [])]
-    settings = get_settings()
-    launcher = Launcher(settings, say=_launcher_say(settings))
+    launcher = _launcher()
     began = time.monotonic()
+
+    def report_up() -> None:
+        console.print(f"[green]up in {time.monotonic() - began:.1f}s[/]")
+        _print_status(launcher)
+        _print_dashboard_url(launcher)
+        if not detach:
+            console.print("[dim]Ctrl-C stops everything[/]")
+
     try:
-        launcher.up(names)
+        if detach:
+            launcher.up(names)
+            report_up()
+        else:
+            launcher.run_foreground(names, report_up)
     except ComponentFailed as exc:
-        console.print(f"[red bold]{exc.name} failed to start:[/] {exc.reason}")
-        console.print(f"[dim]--- last lines of {launcher.table.log_path(exc.name)} ---[/]")
-        console.print(exc.log_tail, markup=False, highlight=False)
+        _print_failure(launcher, exc, "failed to start")
         raise typer.Exit(1) from exc
-    console.print(f"[green]up in {time.monotonic() - began:.1f}s[/]")
-    _print_status(launcher)
-    _print_dashboard_url(launcher)
-    if not detach:
-        console.print("[dim]Ctrl-C stops everything[/]")
-        launcher.supervise()
+
+
+@app.command()
+def restart(names: Annotated[list[str], typer.Argument(help="components to restart")]) -> None:
+    """Stop every process of each component and start it again, while the others run."""
+    from satmon.stack.components import COMPONENTS
+    from satmon.stack.launcher import ComponentFailed
+
+    unknown = [n for n in names if n not in COMPONENTS]
+    if unknown:
+        raise typer.BadParameter(f"unknown component(s) {unknown}; known: {list(COMPONENTS)}")
+    launcher = _launcher()
+    try:
+        launcher.restart(names)
+    except ComponentFailed as exc:
+        _print_failure(launcher, exc, "failed to restart")
+        raise typer.Exit(1) from exc
 
 
 @app.command()
 def down() -> None:
-    """Stop every component started by `satmon up`."""
-    from satmon.stack.launcher import Launcher
-
-    settings = get_settings()
-    launcher = Launcher(settings, say=_launcher_say(settings))
-    if not launcher.down():
+    """Stop every component started by `satmon up`, and its supervisor."""
+    if not _launcher().down():
         console.print("nothing was running")
 
 
 @app.command()
 def status() -> None:
-    """Show each component: pid, ports, healthy, uptime. Exit 1 if a running one is unhealthy."""
+    """Each component: state, pid, ports, health, uptime, restarts, last exit; the last
+    log lines of any that crashed. Exit 1 if one is failed or running unhealthy."""
     from satmon.stack.launcher import Launcher
 
     launcher = Launcher(get_settings())
@@ -99,26 +120,48 @@ def status() -> None:
         raise typer.Exit(1)
 
 
-def _print_status(launcher: object) -> bool:
+def _launcher() -> Any:
     from satmon.stack.launcher import Launcher
 
-    assert isinstance(launcher, Launcher)
-    table = Table("component", "pid", "port", "healthy", "uptime")
+    settings = get_settings()
+    return Launcher(settings, say=_launcher_say(settings))
+
+
+def _print_failure(launcher: Any, exc: Any, what: str) -> None:
+    console.print(f"[red bold]{exc.name} {what}:[/] {exc.reason}")
+    console.print(f"[dim]--- last lines of {launcher.table.log_path(exc.name)} ---[/]")
+    console.print(exc.log_tail, markup=False, highlight=False)
+
+
+def _print_status(launcher: Any) -> bool:
+    from satmon.stack.state import FAILED
+
+    table = Table("component", "state", "pid", "port", "healthy", "uptime", "restarts", "last exit")
     ok = True
-    for row in launcher.status():
-        if row.running and not row.healthy:
+    rows = launcher.status()
+    for row in rows:
+        if row.state == FAILED or (row.running and not row.healthy):
             ok = False
-        healthy = (
-            "[green]yes[/]" if row.healthy else ("[red]no[/]" if row.running else "[dim]stopped[/]")
-        )
+        healthy = "[green]yes[/]" if row.healthy else ("[red]no[/]" if row.running else "[dim]-[/]")
+        state = f"[red]{row.state}[/]" if row.state == FAILED else row.state
         table.add_row(
             row.name,
+            state,
             str(row.pid or "-"),
             ",".join(map(str, row.ports)) or "-",
             healthy,
             _duration(row.uptime_s) if row.uptime_s is not None else "-",
+            str(row.restarts),
+            row.last_exit or "-",
         )
-    Console().print(table)
+    out = Console()
+    out.print(table)
+    if not launcher.supervised() and any(r.running for r in rows):
+        out.print("[yellow]no supervisor runs: crashed components are not restarted[/]")
+    for row in rows:
+        if row.log_tail:
+            out.print(f"[bold]{row.name}[/] {row.state}: {row.reason}")
+            out.print(row.log_tail, markup=False, highlight=False)
     return ok
 
 

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
 
     api_token: str = "satmon-dev-token"
 
+    # stack supervision (satmon.stack.policy): Restart=on-failure with capped backoff
+    restart_delay_s: float = 1.0  # before the first restart; doubles with each failure
+    restart_delay_max_s: float = 30.0
+    restart_burst: int = 5  # more failures than this within the window: marked failed
+    restart_window_s: float = 300.0
+    restart_stable_s: float = 60.0  # healthy this long: the delay starts over
+    liveness_grace_s: float = 60.0  # a running component unhealthy this long is restarted
+
     # --- operation API (satmon.api) ---------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -5,14 +5,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import httpx
+from functools import cache
+from pathlib import Path
 
 from satmon.fnspec.load import load_functions
 from satmon.fnspec.model import FunctionSpec
 from satmon.fnspec.serve import server_argv
 from satmon.settings import REPO_ROOT, Settings
-from satmon.stack.process import FORECASTING_NICE, ProcessSpec, port_open
+from satmon.stack import probes
+from satmon.stack.process import FORECASTING_NICE, ProcessSpec
+
+
+@dataclass(frozen=True)
+class Replay:
+    """After the component comes back from a crash, ``dispatcher`` redelivers what its
+    ``subscriptions`` delivered in the ``window_s`` before the crash (``stack/replay.py``)."""
+
+    dispatcher: str
+    subscriptions: tuple[str, ...]
+    window_s: float
 
 
 @dataclass(frozen=True)
@@ -20,9 +31,10 @@ class Component:
     name: str
     tier: str  # "server" starts first; "app" once every server is healthy
     build: Callable[[Settings], ProcessSpec]
-    health: Callable[[Settings], bool]
+    health: Callable[[Settings], bool]  # the component's own probe (stack/probes.py)
     stop_timeout_s: float = 20.0
     default: bool = True  # part of a plain `satmon up`
+    replay: Replay | None = None  # a store that loses its newest writes in a crash
 
 
 def _vm(settings: Settings) -> ProcessSpec:
@@ -78,7 +90,7 @@ def function_process(fn: FunctionSpec, settings: Settings) -> ProcessSpec:
         ports=[port],
         cwd=settings.repo_root,
         env={"WORKERS": str(fn.local.workers)},
-        healthy=lambda: port_open(port),
+        healthy=lambda: _function_healthy(port),
         start_timeout_s=60,
         nice=FORECASTING_NICE if fn.local.cpu == "low" else 0,
     )
@@ -89,9 +101,13 @@ def _function_component(fn: FunctionSpec) -> Component:
         fn.name,
         "app",
         lambda settings: function_process(fn, settings),
-        lambda _s: port_open(fn.local.port),
+        lambda _s: _function_healthy(fn.local.port),
         stop_timeout_s=15,
     )
+
+
+def _function_healthy(port: int) -> bool:
+    return probes.http_ok(f"http://127.0.0.1:{port}/healthz")
 
 
 def _dispatch_argv(settings: Settings, *selection: str) -> list[str]:
@@ -121,8 +137,8 @@ def _dispatcher_of(name: str, settings: Settings, subscriptions: tuple[str, ...]
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *only, "--no-pings"),
-        healthy=lambda: True,
-        start_timeout_s=30,
+        healthy=lambda: _groups_healthy(settings, subscriptions, ()),
+        start_timeout_s=60,
     )
 
 
@@ -135,10 +151,34 @@ def _forecast_dispatcher(settings: Settings) -> ProcessSpec:
         kind="app",
         cwd=settings.repo_root,
         argv=_dispatch_argv(settings, *skip),
-        healthy=lambda: True,
-        start_timeout_s=30,
+        healthy=lambda: _forecast_dispatcher_healthy(settings),
+        start_timeout_s=60,
         nice=FORECASTING_NICE,
     )
+
+
+def _dispatcher_healthy(settings: Settings) -> bool:
+    return _groups_healthy(settings, INGESTION_SUBSCRIPTIONS, ())
+
+
+def _alarm_dispatcher_healthy(settings: Settings) -> bool:
+    return _groups_healthy(settings, ALARM_SUBSCRIPTIONS, ())
+
+
+def _forecast_dispatcher_healthy(settings: Settings) -> bool:
+    return _groups_healthy(settings, (), (*INGESTION_SUBSCRIPTIONS, *ALARM_SUBSCRIPTIONS))
+
+
+def _groups_healthy(settings: Settings, only: tuple[str, ...], skip: tuple[str, ...]) -> bool:
+    """A dispatcher's consumer groups are stable with members: it has joined and got its
+    partitions (``only`` / ``skip``: its selection of the manifests' subscriptions)."""
+    return probes.consumer_groups_ok(settings, _groups(settings.repo_root, only, skip))
+
+
+@cache
+def _groups(repo_root: Path, only: tuple[str, ...], skip: tuple[str, ...]) -> tuple[str, ...]:
+    settings = Settings(repo_root=repo_root)
+    return tuple(probes.subscription_groups(settings, only, skip))
 
 
 def _simulator(settings: Settings) -> ProcessSpec:
@@ -193,7 +233,12 @@ def _api_address(settings: Settings) -> list[str]:
 
 
 def _api_ready(settings: Settings) -> bool:
-    return _http_ok(f"http://{settings.api_host}:{settings.api_port}/readyz")
+    return probes.http_ok(f"http://{settings.api_host}:{settings.api_port}/readyz")
+
+
+def _api_alive(settings: Settings) -> bool:
+    """Liveness: the server answers (``/readyz`` also asks its dependencies)."""
+    return probes.http_ok(f"http://{settings.api_host}:{settings.api_port}/healthz")
 
 
 def _dashboard(settings: Settings) -> ProcessSpec:
@@ -219,31 +264,12 @@ def dashboard_url(settings: Settings) -> str:
 
 
 def _dashboard_ready(settings: Settings) -> bool:
-    return _http_ok(dashboard_url(settings) + "healthz")
+    return probes.http_ok(dashboard_url(settings) + "healthz")
 
 
-def _http_ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _kafka_health(settings: Settings) -> bool:
-    from satmon.clients.kafka import broker_reachable
-
-    return broker_reachable(settings)
-
-
-def _postgres_health(settings: Settings) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(settings.pg_dsn, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+VM_REPLAY = Replay("dispatcher", INGESTION_SUBSCRIPTIONS, window_s=30.0)
+"""VictoriaMetrics 1.79 acknowledges an import before the samples reach its disk: a kill -9
+lost samples acknowledged up to about 8 s earlier; 30 s leaves room."""
 
 
 COMPONENTS: dict[str, Component] = {
@@ -252,24 +278,41 @@ COMPONENTS: dict[str, Component] = {
         # first, so that `down` stops them last: the shipper sends everyone's last lines
         Component("victorialogs", "server", _victorialogs, _victorialogs_health),
         Component("log-shipper", "server", _log_shipper, _log_shipper_health, stop_timeout_s=15),
-        Component("postgres", "server", _postgres, _postgres_health, stop_timeout_s=30),
-        Component("victoriametrics", "server", _vm, lambda s: _http_ok(f"{s.vm_url}/health")),
-        Component("kafka", "server", _kafka, _kafka_health, stop_timeout_s=30),
+        Component("postgres", "server", _postgres, probes.postgres_ok, stop_timeout_s=30),
+        Component(
+            "victoriametrics",
+            "server",
+            _vm,
+            lambda s: probes.http_ok(f"{s.vm_url}/health"),
+            replay=VM_REPLAY,
+        ),
+        Component("kafka", "server", _kafka, probes.kafka_ok, stop_timeout_s=30),
         Component(
             "triton",
             "server",
             _triton,
-            lambda s: _http_ok(f"http://127.0.0.1:{s.triton_http_port}/v2/health/ready"),
+            lambda s: probes.http_ok(f"http://127.0.0.1:{s.triton_http_port}/v2/health/ready"),
             stop_timeout_s=30,
         ),
         *(_function_component(fn) for fn in FUNCTIONS),
-        Component("dispatcher", "app", _dispatcher, lambda s: True, stop_timeout_s=20),
-        Component("alarm-dispatcher", "app", _alarm_dispatcher, lambda s: True, stop_timeout_s=20),
+        Component("dispatcher", "app", _dispatcher, _dispatcher_healthy, stop_timeout_s=20),
         Component(
-            "forecast-dispatcher", "app", _forecast_dispatcher, lambda s: True, stop_timeout_s=20
+            "alarm-dispatcher",
+            "app",
+            _alarm_dispatcher,
+            _alarm_dispatcher_healthy,
+            stop_timeout_s=20,
         ),
-        Component("api", "app", _api, _api_ready, stop_timeout_s=10),
+        Component(
+            "forecast-dispatcher",
+            "app",
+            _forecast_dispatcher,
+            _forecast_dispatcher_healthy,
+            stop_timeout_s=20,
+        ),
+        Component("api", "app", _api, _api_alive, stop_timeout_s=10),
         Component("dashboard", "app", _dashboard, _dashboard_ready, stop_timeout_s=10),
+        # a producer without a port or a group: alive is all there is to check
         Component("simulator", "app", _simulator, lambda s: True, stop_timeout_s=10),
     ]
 }

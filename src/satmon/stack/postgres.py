@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
     ]
     return ProcessSpec(
         name="postgres",
-        argv=_as_postgres_user(argv),
+        argv=argv,
+        user="postgres" if os.geteuid() == 0 else None,  # the postmaster leads its group
+        stop_signal=signal.SIGINT,  # "fast" shutdown: SIGTERM would wait for every client
         ports=[settings.pg_port],
         healthy=lambda: _superuser_ready(data_dir, settings.pg_port),
         after_healthy=lambda: prepare_database(settings, data_dir),
@@ -132,6 +135,11 @@ def _as_postgres_user(argv: list[str]) -> list[str]:
 def _admin_conninfo(data_dir: Path, port: int) -> str:
     user = "postgres"
     return f"host={data_dir} port={port} dbname=postgres user={user}"
+
+
+def server_ready(settings: Settings) -> bool:
+    """The server answers the superuser on its Unix socket (the supervisor's probe)."""
+    return _superuser_ready(postgres_data_dir(settings), settings.pg_port)
 
 
 def _superuser_ready(data_dir: Path, port: int) -> bool:

@@ -1,14 +1,14 @@
 """Start, find and stop the stack's processes, one session (process group) each.
 
 Each component runs in its own session so that Ctrl-C in the launcher's terminal does
-not reach it half-way: the launcher stops components itself, in reverse order, and
-waits until each process group is gone. A pid file per component (JSON: pid, start
-time, ports, argv) lets ``satmon status`` and ``satmon down`` work from any shell.
+not reach it half-way: the supervisor stops components itself, in reverse order, and
+waits until every process of the component is gone (``groups.py``). A pid file per
+component (JSON: pid, start time, ports, argv) lets ``satmon status`` and ``satmon
+down`` work from any shell, and a new supervisor find what an old one left running.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from satmon.stack.groups import MARKER_VAR, Members, marker, pid_alive
 
 FORECASTING_NICE = 10
 """CPU priority of the forecasting side (its dispatcher, forecaster, result-store,
@@ -44,16 +46,18 @@ class ProcessSpec:
     stop_signal: int = signal.SIGTERM
     kind: str = "server"
     nice: int = 0  # > 0: below the ingestion path's CPU priority (``nice -n``)
+    user: str | None = None  # run as this system user (the launcher is root)
 
 
 @dataclass
 class Running:
     name: str
-    pid: int
+    pid: int  # the leader; also the process group id
     started: float
     ports: list[int]
     argv: list[str]
     log: str
+    stop_signal: int = signal.SIGTERM
 
     @property
     def alive(self) -> bool:
@@ -71,11 +75,12 @@ class ProcessTable:
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
-    def start(self, spec: ProcessSpec) -> Running:
+    def start(self, spec: ProcessSpec) -> tuple[Running, subprocess.Popen[bytes]]:
+        """Start ``spec`` in a session of its own, its log appended to ``logs/<name>.log``."""
         self.pid_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_path(spec.name)
-        env = {**os.environ, **spec.env}
+        env = {**os.environ, **spec.env, MARKER_VAR: self.marker(spec.name)}
         with log_path.open("ab") as log:
             log.write(f"\n==== satmon: starting {spec.name} at {time.ctime()} ====\n".encode())
             log.flush()
@@ -90,12 +95,33 @@ class ProcessTable:
                 cwd=spec.cwd,
                 env=env,
                 start_new_session=True,
+                user=spec.user,
+                group=spec.user,
+                extra_groups=[] if spec.user else None,
             )
         running = Running(
-            spec.name, proc.pid, time.time(), list(spec.ports), list(spec.argv), str(log_path)
+            spec.name,
+            proc.pid,
+            time.time(),
+            list(spec.ports),
+            list(spec.argv),
+            str(log_path),
+            int(spec.stop_signal),
         )
         self._pid_file(spec.name).write_text(json.dumps(running.__dict__))
-        return running
+        return running, proc
+
+    def marker(self, name: str) -> str:
+        return marker(self.run_dir, name)
+
+    def members(self, name: str) -> Members | None:
+        running = self.get(name)
+        return Members(running.pid, self.marker(name)) if running is not None else None
+
+    def alive(self, name: str) -> bool:
+        """Anything of the component left: its leader, its group or a marked process."""
+        members = self.members(name)
+        return members is not None and bool(members.alive())
 
     def get(self, name: str) -> Running | None:
         path = self._pid_file(name)
@@ -107,24 +133,31 @@ class ProcessTable:
         except (ValueError, TypeError):
             return None
 
-    def stop(self, name: str, timeout_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
-        """Stop a component's whole process group; SIGKILL after the timeout. True if it ran."""
+    def stop(
+        self,
+        name: str,
+        timeout_s: float = 20.0,
+        sig: int | None = None,
+        members: Members | None = None,
+    ) -> bool:
+        """Stop every process of a component; SIGKILL after the timeout. True if it ran.
+
+        ``members``: the supervisor's record of the component's processes, which also
+        knows the descendants that have lost their parent.
+        """
         running = self.get(name)
-        if running is None:
+        members = members or self.members(name)
+        if members is None:
             return False
-        was_alive = running.alive
+        was_alive = bool(members.alive())
         if was_alive:
-            _signal_group(running.pid, sig)
-            deadline = time.monotonic() + timeout_s
-            while _group_alive(running.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _group_alive(running.pid):
-                _signal_group(running.pid, signal.SIGKILL)
-                deadline = time.monotonic() + 5
-                while _group_alive(running.pid) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-        self._pid_file(name).unlink(missing_ok=True)
+            default = running.stop_signal if running is not None else signal.SIGTERM
+            members.stop(sig or default, timeout_s)
+        self.forget(name)
         return was_alive
+
+    def forget(self, name: str) -> None:
+        self._pid_file(name).unlink(missing_ok=True)
 
     def names(self) -> list[str]:
         if not self.pid_dir.exists():
@@ -143,46 +176,6 @@ class ProcessTable:
 
     def _pid_file(self, name: str) -> Path:
         return self.pid_dir / f"{name}.pid"
-
-
-def pid_alive(pid: int) -> bool:
-    """True if the process exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    if state == "Z":
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, os.WNOHANG)
-        return False
-    return True
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, sig)
-
-
-def _group_alive(pgid: int) -> bool:
-    """Any live, non-zombie process left in the process group ``pgid``."""
-    if pid_alive(pgid):
-        return True
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.3) -> bool:

@@ -3,7 +3,6 @@ between them, and the forecasting side runs below ingestion's CPU priority."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from satmon.eventing.manifests import load_topology
@@ -42,9 +41,7 @@ def test_nice_prefixes_the_command_and_is_inherited(tmp_path: Path) -> None:
     table = ProcessTable(tmp_path)
     script = "import os; print(os.nice(0), flush=True)"
     spec = ProcessSpec(name="probe", argv=["python3", "-c", script], nice=7)
-    running = table.start(spec)
-    deadline = time.monotonic() + 10
-    while running.alive and time.monotonic() < deadline:
-        time.sleep(0.05)
+    running, proc = table.start(spec)
+    proc.wait(10)
     assert table.log_path("probe").read_text().strip().splitlines()[-1] == "7"
     assert running.argv == ["python3", "-c", script]  # what status shows: the command
