@@ -5,28 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
 import orjson
 
-from satmon.api.problems import Unavailable
+from satmon.api.upstream.victoria_http import VictoriaReader
 from satmon.clients.victorialogs import time_key
 
 NAME = "VictoriaLogs"
 
 
-class LogStoreReader:
+class LogStoreReader(VictoriaReader):
     """Reads only; the LogsQL text comes from ``satmon.clients.logsql``, never a request."""
 
-    def __init__(self, url: str, timeout_s: float) -> None:
-        self.url = url.rstrip("/")
-        self._http = httpx.AsyncClient(
-            base_url=self.url,
-            timeout=httpx.Timeout(timeout_s * 10, connect=timeout_s),
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
-        )
+    name = NAME
 
-    async def close(self) -> None:
-        await self._http.aclose()
+    def __init__(self, url: str, timeout_s: float) -> None:
+        super().__init__(url, timeout_s, connections=16)
 
     async def newest(
         self, logsql: str, start: datetime, end: datetime, limit: int, offset: int
@@ -60,22 +53,5 @@ class LogStoreReader:
         )["values"]
         return values
 
-    async def ping(self) -> str | None:
-        try:
-            response = await self._http.get("/health", timeout=2.0)
-        except httpx.TransportError as exc:
-            return f"unreachable at {self.url}: {exc or type(exc).__name__}"
-        return None if response.status_code == 200 else f"/health answered {response.status_code}"
-
     async def _post(self, path: str, params: dict[str, Any]) -> bytes:
-        try:
-            response = await self._http.post(path, data=params)
-        except httpx.TransportError as exc:
-            raise Unavailable(
-                NAME, f"unreachable at {self.url}: {exc or type(exc).__name__}"
-            ) from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise Unavailable(NAME, f"answered {response.status_code}: {response.text[:200]}")
-        if response.status_code >= 400:  # our own query was refused: a bug, not the caller's
-            raise RuntimeError(f"VictoriaLogs refused {path}: {response.text[:300]}")
-        return response.content
+        return await self._send(self._http.build_request("POST", path, data=params))
