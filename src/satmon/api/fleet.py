@@ -26,6 +26,9 @@ CADENCE_WINDOW_S = 600.0
 RECENT_S = 3600.0
 _VALID = re.compile(SATELLITE_ID_PATTERN)
 _PARALLEL = 8
+IDS_PER_QUERY_CHARS = 8192
+"""Satellite ids named in one query, in characters: half of VictoriaMetrics' default
+``-search.maxQueryLen`` (16 KiB), so a large fleet takes several queries, never a 422."""
 
 
 async def describe_fleet(
@@ -71,13 +74,43 @@ async def _last_seen(
 async def _times(
     vm: VictoriaMetricsReader, function: str, ids: list[str] | None, now: float, span_s: float
 ) -> dict[str, float]:
-    """``function`` (tfirst / tlast_over_time) of each satellite's presence series."""
-    series = PRESENCE_METRIC
-    if ids:  # ids VictoriaMetrics listed, pattern-checked; '.' is the one regex character
-        alternatives = "|".join(i.replace(".", r"\\.") for i in ids)
-        series += f'{{satellite_id=~"{alternatives}"}}'
-    query = f"{function}({series}[{int(span_s)}s])"
-    rows: list[dict[str, Any]] = await vm.query(query, now)
+    """``function`` (tfirst / tlast_over_time) of each satellite's presence series: of all
+    of them when ``ids`` is None, else of those named, in as many queries as they need."""
+    if ids is None:
+        return await _times_of(vm, function, PRESENCE_METRIC, now, span_s)
+    gate = asyncio.Semaphore(_PARALLEL)
+
+    async def group(names: list[str]) -> dict[str, float]:
+        # ids VictoriaMetrics listed, pattern-checked; '.' is the one regex character
+        alternatives = "|".join(i.replace(".", r"\\.") for i in names)
+        async with gate:
+            series = f'{PRESENCE_METRIC}{{satellite_id=~"{alternatives}"}}'
+            return await _times_of(vm, function, series, now, span_s)
+
+    found: dict[str, float] = {}
+    for part in await asyncio.gather(*(group(names) for names in id_groups(ids))):
+        found |= part
+    return found
+
+
+def id_groups(ids: list[str], budget: int = IDS_PER_QUERY_CHARS) -> list[list[str]]:
+    """``ids`` cut into runs whose alternation (escaped, joined by '|') fits ``budget``."""
+    groups: list[list[str]] = []
+    size = budget
+    for sat in ids:
+        length = len(sat) + 2 * sat.count(".") + 1
+        if size + length > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(sat)
+        size += length
+    return groups
+
+
+async def _times_of(
+    vm: VictoriaMetricsReader, function: str, series: str, now: float, span_s: float
+) -> dict[str, float]:
+    rows: list[dict[str, Any]] = await vm.query(f"{function}({series}[{int(span_s)}s])", now)
     return {
         r["metric"]["satellite_id"]: float(r["value"][1])
         for r in rows

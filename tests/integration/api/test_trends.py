@@ -4,15 +4,17 @@ pipeline, a hole as count = 0 buckets; metrics; satellites."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from satmon.api import create_app
-from satmon.clients.vm import VictoriaMetrics, metric_selector
+from satmon.clients.vm import ImportLines, VictoriaMetrics, metric_selector
 from satmon.contract.events import METRICS
 from satmon.settings import Settings
 
@@ -130,3 +132,38 @@ def test_satellites_show_first_and_last_seen_staleness_and_latest_values(
     assert sat["latest"]["temperature"] == last.values[-1]
     lag = time.time() - last.timestamps[-1] / 1000
     assert sat["stale"] == (lag > 3 * sat["cadence_s"])
+
+
+@pytest.fixture
+def crowded_fleet(settings: Settings, vm: VictoriaMetrics) -> Iterator[list[str]]:
+    """Hundreds of quiet satellites with long ids: together their ids are longer than
+    VictoriaMetrics takes in one query (16 KiB), so any listing that names them all in one
+    selector fails. Their series are deleted afterwards."""
+    run = f"CROWD-{int(time.time())}"
+    ids = [f"{run}-{i:04d}-{'x' * 24}" for i in range(600)]
+    two_hours_ago_ms = int((time.time() - 7200) * 1000)
+    lines = ImportLines()
+    for sat in ids:
+        lines.add(sat, two_hours_ago_ms, (20.0, 500.0, 7.6, 80.0, 100.0, 0.0, 0.0))
+    vm.import_lines(lines.body())
+    vm.flush_search_cache()
+    yield ids
+    httpx.post(
+        f"{settings.vm_url}/api/v1/admin/tsdb/delete_series",
+        params={"match[]": f'{{satellite_id=~"{run}-.*"}}'},
+        timeout=30,
+    ).raise_for_status()
+
+
+def test_satellites_lists_a_fleet_whose_ids_exceed_one_query(
+    settings: Settings, crowded_fleet: list[str]
+) -> None:
+    with TestClient(create_app(settings)) as client:  # a fresh directory sees the crowd
+        answer = client.get("/api/v1/trends/satellites")
+    assert answer.status_code == 200, answer.text
+    body = {s["id"]: s for s in answer.json()}
+    missing = [sat for sat in crowded_fleet if sat not in body]
+    assert not missing, f"{len(missing)} of {len(crowded_fleet)} not listed, e.g. {missing[:3]}"
+    sample = body[crowded_fleet[0]]
+    assert sample["stale"] is True
+    assert sample["first_seen"] == sample["last_seen"]

@@ -113,3 +113,15 @@ def test_a_slow_subscriber_loses_the_oldest_samples_and_counts_them() -> None:
 
     subscriber = asyncio.run(fill())
     assert subscriber.dropped == 3 and subscriber.queue.get_nowait() == {"i": 3}
+
+
+def test_id_groups_keep_every_id_once_in_order_and_within_the_budget() -> None:
+    from satmon.api.fleet import id_groups
+
+    ids = [f"SAT.{i:04d}" for i in range(500)]
+    groups = id_groups(ids, budget=200)
+    assert [sat for group in groups for sat in group] == ids
+    for group in groups:
+        alternation = "|".join(sat.replace(".", r"\\.") for sat in group)
+        assert len(alternation) <= 200
+    assert id_groups([], budget=200) == []
