@@ -44,7 +44,7 @@ from bench.pipeline.data import Fleet
 from bench.pipeline.floor import run_floor
 from bench.pipeline.ingest import ARMS, SATMON, run_ingest
 from bench.pipeline.latency import run_latency
-from bench.pipeline.procs import cleanup, start_writer
+from bench.pipeline.procs import cleanup, delete_series, start_writer
 from bench.pipeline.report import report
 from bench.pipeline.runs import run_direct, run_naive
 from satmon.clients.vm import VictoriaMetrics
@@ -52,6 +52,7 @@ from satmon.eventing.cli import DISPATCHER_YOUNG_THRESHOLD
 from satmon.eventing.manifests import load_topology
 from satmon.eventing.topology import HttpSink
 from satmon.gc_tuning import tune_for_throughput
+from satmon.pipeline.forecaster import ACTIVE_LOOKBACK_S
 from satmon.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,16 @@ def bench(
             result["floor"] = run_floor(
                 f"BENCH-{run_id}F", floor_topic, latency_rate, latency_seconds, latency_warmup
             )
+            # their satellites would stay "active" for the forecaster for minutes, and
+            # its ticks and threshold imports would land in the ingest runs below
+            for prefix in (f"BENCH-{run_id}L", f"BENCH-{run_id}F"):
+                delete_series(settings.vm_url, prefix)
+        # The ingest fleets end before the forecaster's active window, so that it neither
+        # forecasts them nor imports thresholds for them while a consumer is timed (its
+        # imports count in VictoriaMetrics' rows beside the consumer's, and its ticks cost
+        # whichever run they fall in seconds of CPU).
         per_sat = max(events // satellites, 1)
-        start_ms = int(time.time() * 1000) - per_sat * 1000 - 60_000
+        start_ms = int((time.time() - ACTIVE_LOOKBACK_S - 60) * 1000) - per_sat * 1000
         fleet = Fleet(f"BENCH-{run_id}", satellites, per_sat, start_ms)
         ingest = run_ingest(
             settings,

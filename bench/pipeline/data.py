@@ -18,7 +18,10 @@ from satmon.settings import Settings
 
 @dataclass
 class Fleet:
-    """Synthetic telemetry: ``satellites`` series, ``per_sat`` points 1 s apart, ending now."""
+    """Synthetic telemetry: ``satellites`` series, ``per_sat`` points 1 s apart, from ``start_ms``.
+
+    The pipeline bench starts it before the forecaster's active window (``cli.bench``).
+    """
 
     prefix: str
     satellites: int

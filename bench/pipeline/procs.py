@@ -112,10 +112,17 @@ def cleanup(settings: Settings, vm: VictoriaMetrics, topics: list[str], run_id: 
     except Exception as exc:
         log.warning("bench topics not all deleted: %s", exc)
     try:
-        httpx.post(
-            f"{settings.vm_url}/api/v1/admin/tsdb/delete_series",
-            params={"match[]": f'{{satellite_id=~"BENCH-{run_id}.*"}}'},
-            timeout=30,
-        ).raise_for_status()
+        delete_series(settings.vm_url, f"BENCH-{run_id}")
     except Exception as exc:
         log.warning("bench series not deleted: %s", exc)
+
+
+def delete_series(vm_url: str, prefix: str) -> None:
+    """Delete every series of the satellites whose ids start with ``prefix``: also the
+    way to take a fleet out of the forecaster's active satellites (any sample in its last
+    ``ACTIVE_LOOKBACK_S``), which would otherwise forecast and learn thresholds for it."""
+    httpx.post(
+        f"{vm_url}/api/v1/admin/tsdb/delete_series",
+        params={"match[]": f'{{satellite_id=~"{prefix}.*"}}'},
+        timeout=30,
+    ).raise_for_status()

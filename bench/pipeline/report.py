@@ -119,10 +119,13 @@ def _ingest_rows(table: Any, result: dict[str, Any]) -> None:
         )
         table.add_row("  CPU per event", f"{summary['cpu_us_per_event']:.1f} µs", "")
     exact = all(r["lost"] == 0 and r["duplicated"] == 0 for r in runs)
+    others = sum(r.get("rows_of_other_writers", 0) for r in runs)
     table.add_row(
         "  samples stored / expected, every run",
         f"{sum(r['samples_stored'] for r in runs):,} / {sum(r['samples_expected'] for r in runs):,}"
-        f" ({sum(r['lost'] for r in runs)} lost, {sum(r['duplicated'] for r in runs)} duplicated)",
+        f" ({sum(r['lost'] for r in runs)} lost, {sum(r['duplicated'] for r in runs)} duplicated"
+        + (f"; {others:,} rows of other writers set aside" if others else "")
+        + ")",
         _mark(exact, "0 lost, 0 dup."),
     )
     for setup, goal in GOAL_VS_TELEGRAF.items():
