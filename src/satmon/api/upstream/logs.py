@@ -11,7 +11,6 @@ import httpx
 import orjson
 
 from satmon.api.problems import Unavailable
-
 from satmon.api.upstream.victoria_http import VictoriaReader
 from satmon.clients.victorialogs import time_key
 
