@@ -67,11 +67,8 @@ def records_of(
             return out
 
 
-def submit_failing_job(
-    api: httpx.Client, settings: Settings, vm: Any, satellite: str, request_id: str
-) -> dict[str, Any]:
-    """A forecast job that fails for lack of data (5 points of the 20 it needs): the
-    submit answer, once the API accepted it (new series show within a few seconds)."""
+def write_few_points(vm: Any, satellite: str) -> None:
+    """5 samples of ``satellite``: enough to make it known, too few for a forecast (20)."""
     from datetime import UTC, datetime, timedelta
 
     from satmon.contract.events import Telemetry
@@ -84,6 +81,14 @@ def submit_failing_job(
             for s in range(5)
         ]
     )
+
+
+def submit_failing_job(
+    api: httpx.Client, settings: Settings, vm: Any, satellite: str, request_id: str
+) -> dict[str, Any]:
+    """A forecast job that fails for lack of data: the submit answer, once the API
+    accepted it (new series show within a few seconds)."""
+    write_few_points(vm, satellite)
     headers = {"Authorization": f"Bearer {settings.api_token}", "X-Request-Id": request_id}
     body = {"satellite": satellite, "metric": "temperature", "model": "vae"}
 
