@@ -97,10 +97,10 @@ def test_alarm_and_dead_letter_links_open_their_views(
     page.screenshot(path=str(screenshots / "logs-dead-letter.png"), full_page=True)
 
     visit(page, f"{dashboard}/alarms")
-    button = page.locator(".q-card").get_by_role("button", name="log records").first
-    button.wait_for(timeout=30_000)
-    card = page.locator(".q-card", has=button).first.inner_text()
-    button.click()
+    alarm = page.locator(".q-card").filter(has=page.get_by_role("button", name="log records"))
+    alarm.first.wait_for(timeout=30_000)
+    card = alarm.first.inner_text()
+    alarm.first.get_by_role("button", name="log records").click()
     page.wait_for_url("**/logs?satellite=*")
     assert page.url.split("satellite=")[1].split("&")[0] in card
     assert "start=" in page.url and "end=" in page.url

@@ -27,6 +27,7 @@ LEVEL_WORDS = {
     "critical": "‼ critical",
 }
 COLUMNS = ("time", "level", "component", "message", "ids")
+WRAPPED = ("message", "ids")
 
 
 def register() -> None:
@@ -130,7 +131,16 @@ class LogTable:
             self.error = ui.column().classes("w-full")
             self.table = (
                 ui.table(
-                    columns=[{"name": c, "label": c, "field": c, "align": "left"} for c in COLUMNS],
+                    columns=[
+                        {
+                            "name": c,
+                            "label": c,
+                            "field": c,
+                            "align": "left",
+                            "classes": "" if c in WRAPPED else "whitespace-nowrap",
+                        }
+                        for c in COLUMNS
+                    ],
                     rows=[],
                     row_key="key",
                 )
