@@ -159,7 +159,7 @@ class LogTable:
             tail.subscribe(self.pending.append, self.show_state)
             hub.tick.subscribe(self.flush)
         else:
-            self.tail_state.text = "⏸ live tail off: the range has a fixed end"
+            self.tail_state.text = "■ live tail off: the range has a fixed end"
 
     async def load_more(self) -> None:
         self.error.clear()
