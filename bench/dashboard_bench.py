@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import psutil
@@ -16,6 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from satmon.settings import get_settings
 from satmon.stack.components import dashboard_url
+from satmon.stack.install import ensure_browser
 
 FIRST_DATA = """() => {
   const el = document.querySelector('.nicegui-echart');
@@ -45,18 +47,28 @@ def event_to_screen(page: Page, url: str, seconds: float) -> list[float]:
     return delays
 
 
-def rss_growth(pages: list[Page], base: str, minutes: float) -> tuple[float, float, int]:
-    pid = json.loads((get_settings().run_dir / "pids" / "dashboard.pid").read_text())["pid"]
+def rss_growth(
+    pages: list[Page], base: str, minutes: float, pid: int | None
+) -> tuple[float, float, int]:
+    """RSS (MiB) of the dashboard process after a minute's warm-up and at the end, and
+    the peak growth; one line per 30 s sample as it goes, so a cut run keeps its record."""
+    if pid is None:
+        pid = json.loads((get_settings().run_dir / "pids" / "dashboard.pid").read_text())["pid"]
     process = psutil.Process(pid)
     pages[0].goto(f"{base}/live")
     pages[1].goto(f"{base}/")
     time.sleep(60)  # warm: imports, first renders
     start = process.memory_info().rss
     peak = start
-    end_at = time.monotonic() + minutes * 60
+    began = time.monotonic()
+    end_at = began + minutes * 60
     while time.monotonic() < end_at:
         time.sleep(30)
-        peak = max(peak, process.memory_info().rss)
+        rss = process.memory_info().rss
+        peak = max(peak, rss)
+        elapsed = (time.monotonic() - began) / 60
+        print(f"rss {elapsed:6.1f} min {rss / 2**20:8.1f} MiB ({(rss - start) / 2**20:+.1f})")
+        sys.stdout.flush()
     return start / 2**20, process.memory_info().rss / 2**20, (peak - start) // 2**20
 
 
@@ -66,16 +78,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--live-seconds", type=float, default=60)
     parser.add_argument("--rss-minutes", type=float, default=None)
+    parser.add_argument("--pid", type=int, default=None, help="the dashboard process to watch")
     args = parser.parse_args()
     base = dashboard_url(get_settings()).rstrip("/")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+            executable_path=str(ensure_browser()), headless=True, args=["--no-sandbox"]
         )
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         if args.rss_minutes is not None:
             start, end, peak = rss_growth(
-                [context.new_page(), context.new_page()], base, args.rss_minutes
+                [context.new_page(), context.new_page()], base, args.rss_minutes, args.pid
             )
             print(
                 f"| dashboard RSS, two pages open {args.rss_minutes:g} min "

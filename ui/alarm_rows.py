@@ -4,9 +4,12 @@ worst first, then the newest; each state said in words beside its colour."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from ui import log_view
 from ui.limits import Level
+from ui.views import instant
 
 SEVERITY_LEVEL = {
     "red": Level.RED,
@@ -31,6 +34,8 @@ class AlarmRow:
     acknowledged: bool
     shelved: bool
     active: bool
+    raised_iso: str = ""  # the API's times as given, for the link to its log records
+    ended_iso: str | None = None  # returned to normal or cleared; None while it holds
 
     @property
     def title(self) -> str:
@@ -77,7 +82,21 @@ def row(alarm: dict[str, Any]) -> AlarmRow:
         acknowledged=acknowledged,
         shelved=shelved,
         active=active,
+        raised_iso=str(alarm.get("raised_at") or ""),
+        ended_iso=alarm.get("cleared_at") or alarm.get("returned_at"),
     )
+
+
+def logs_link(alarm: AlarmRow, now: datetime | None = None) -> str:
+    """The Logs page over the alarm's span (raised → returned or cleared, else now) for
+    its satellite: log records carry no alarm id, so satellite and time pick them."""
+    finish = datetime.now(UTC) if now is None else now
+    try:
+        raised = instant(alarm.raised_iso)
+        ended = instant(alarm.ended_iso) if alarm.ended_iso else finish
+    except ValueError:
+        return log_view.link(satellite=alarm.satellite)
+    return log_view.around(raised, max(ended, raised), satellite=alarm.satellite)
 
 
 def ordered(alarms: list[dict[str, Any]]) -> list[AlarmRow]:

@@ -24,6 +24,7 @@ from nicegui import Event
 
 from ui.api_client import ApiClient, ApiError
 from ui.limits import LimitTable
+from ui.log_tail import LogTail
 from ui.sse import events
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class LiveHub:
         self.tick: Event[float] = Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._watches: dict[str, Watch] = {}
+        self._tails: dict[str, LogTail] = {}
 
     @property
     def satellites(self) -> list[str]:
@@ -87,6 +89,8 @@ class LiveHub:
     async def stop(self) -> None:
         for watch in self._watches.values():
             watch.stop()
+        for tail in self._tails.values():
+            tail.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -98,6 +102,14 @@ class LiveHub:
         if key not in self._watches:
             self._watches[key] = Watch(self.api, path, params or {}, every_s)
         return self._watches[key]
+
+    def log_tail(self, filters: dict[str, Any]) -> LogTail:
+        """The shared follower of ``/logs/tail`` for ``filters``: one per process."""
+        key = LogTail.key(filters)
+        if key not in self._tails:
+            self._tails = {k: t for k, t in self._tails.items() if t.record.callbacks}
+            self._tails[key] = LogTail(self.api, filters, self.reconnect_max_s)
+        return self._tails[key]
 
     def last_minutes(self, satellite: str) -> list[Sample]:
         return list(self.recent.get(satellite, ()))

@@ -32,6 +32,7 @@ NAV = (
     NavItem("Jobs", "/jobs", "work_history"),
     NavItem("Search", "/search", "search", per_satellite=False),
     NavItem("Pipeline", "/pipeline", "account_tree", per_satellite=False),
+    NavItem("Logs", "/logs", "receipt_long", per_satellite=False),
 )
 PAGE_RESPONSE_S = 15.0
 """How long a page may take to build its first answer: NiceGUI's 3 s default turns a

@@ -39,7 +39,7 @@ class View:
         view = cls(satellite, metric or DEFAULT_METRIC)
         if start or end:
             try:
-                begin, finish = _instant(start or ""), _instant(end or "")
+                begin, finish = instant(start or ""), instant(end or "")
             except ValueError as exc:
                 problems.append(str(exc))
             else:
@@ -70,7 +70,7 @@ class View:
         return f"{path}?{urlencode({k: v for k, v in query.items() if v})}"
 
 
-def _instant(text: str) -> datetime:
+def instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -14,6 +14,7 @@ PAGES = (
     "jobs",
     "search",
     "pipeline",
+    "logs",
 )
 
 

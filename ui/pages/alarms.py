@@ -109,6 +109,11 @@ class AlarmBoard:
                 ui.button(
                     "history", icon="history", on_click=lambda a=alarm: self.show_history(a)
                 ).props("flat dense")
+                ui.button(
+                    "log records",
+                    icon="receipt_long",
+                    on_click=lambda a=alarm: ui.navigate.to(alarm_rows.logs_link(a)),
+                ).props("flat dense").mark("alarm-logs")
             if alarm.message:
                 ui.label(alarm.message).classes("text-sm text-muted")
         return card
@@ -161,7 +166,9 @@ class AlarmBoard:
             except ApiError as exc:
                 problem(exc, "the alarm's history could not be read")
                 return
-            ui.label(f"History of {alarm.title}").classes("text-lg font-bold")
+            with ui.row().classes("items-center gap-3"):
+                ui.label(f"History of {alarm.title}").classes("text-lg font-bold")
+                ui.link("log records of its satellite over its span", alarm_rows.logs_link(alarm))
             steps = detail.get("history") or []
             columns = [
                 {"name": k, "label": k, "field": k, "align": "left"}

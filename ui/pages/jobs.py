@@ -10,7 +10,7 @@ from typing import Any
 from nicegui import ui
 
 from satmon.contract.events import METRICS
-from ui import services, theme
+from ui import log_view, services, theme
 from ui.api_client import ApiClient, ApiError
 from ui.layout import PAGE_RESPONSE_S, choose_satellite, frame
 from ui.token import with_token
@@ -109,6 +109,7 @@ class Submit:
                 ).classes("text-muted text-sm")
             elif job.get("status") == "failed":
                 problem(str(job.get("error") or "no reason given"), "the forecast failed")
+                ui.link("log records of this job", log_view.link(job_id=job_id)).mark("job-logs")
 
 
 def result_options(job: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +204,7 @@ class JobsTable:
         "trigger",
         "latency_ms",
         "job_id",
+        "logs",
     )
 
     def __init__(self, api: ApiClient, satellites: list[str]) -> None:
@@ -228,6 +230,11 @@ class JobsTable:
             ui.table(columns=columns, rows=[], row_key="job_id")
             .classes("w-full")
             .mark("jobs-table")
+        )
+        self.table.add_slot(
+            "body-cell-logs",
+            '<q-td :props="props"><a v-if="props.value" :href="props.value" '
+            'class="satmon-log-link">log records</a></q-td>',
         )
         self.more = ui.button("more", on_click=self.load_more).props("flat")
         self.error = ui.column()
@@ -265,4 +272,5 @@ def _row(job: dict[str, Any]) -> dict[str, Any]:
         **{k: job.get(k) for k in JobsTable.COLUMNS},
         "requested_at": str(job.get("requested_at", ""))[:19].replace("T", " "),
         "latency_ms": number(job.get("latency_ms"), 1),
+        "logs": log_view.link(job_id=job.get("job_id")) if job.get("job_id") else None,
     }

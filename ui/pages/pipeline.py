@@ -10,7 +10,7 @@ from typing import Any
 
 from nicegui import ui
 
-from ui import services, theme
+from ui import log_view, services, theme
 from ui.hub import Watch
 from ui.layout import PAGE_RESPONSE_S, frame
 from ui.widgets import loading, note, number, problem
@@ -212,6 +212,8 @@ def dead_letters(doc: dict[str, Any]) -> None:
                 if letter.get(k) is not None
             }
             ui.code(json.dumps(facts, indent=1), language="json").classes("w-full")
+            if letter.get("event_id"):
+                ui.link("log records of this event", log_view.link(event_id=letter["event_id"]))
             if letter.get("error_data"):
                 ui.label("last answer").classes("text-muted text-xs")
                 ui.code(letter["error_data"]).classes("w-full")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,3 +65,40 @@ def records_of(
         cursor = page["next_cursor"]
         if cursor is None:
             return out
+
+
+def write_few_points(vm: Any, satellite: str) -> None:
+    """5 samples of ``satellite``: enough to make it known, too few for a forecast (20)."""
+    from datetime import UTC, datetime, timedelta
+
+    from satmon.contract.events import Telemetry
+    from tests.samples import telemetry_at
+
+    now = datetime.now(UTC)
+    vm.write_telemetry(
+        [
+            Telemetry.model_validate(telemetry_at(satellite, now - timedelta(seconds=s)))
+            for s in range(5)
+        ]
+    )
+
+
+def submit_failing_job(
+    api: httpx.Client, settings: Settings, vm: Any, satellite: str, request_id: str
+) -> dict[str, Any]:
+    """A forecast job that fails for lack of data: the submit answer, once the API
+    accepted it (new series show within a few seconds)."""
+    write_few_points(vm, satellite)
+    headers = {"Authorization": f"Bearer {settings.api_token}", "X-Request-Id": request_id}
+    body = {"satellite": satellite, "metric": "temperature", "model": "vae"}
+
+    def accepted() -> dict[str, Any] | None:
+        response = api.post("/api/v1/inference/submit", json=body, headers=headers)
+        if response.status_code == 202:
+            return dict(response.json())
+        assert response.status_code == 422, response.text  # not yet known: ask again
+        time.sleep(1)
+        return None
+
+    answer: dict[str, Any] = wait_for(accepted, 30, f"{satellite} accepted")
+    return answer

@@ -40,16 +40,7 @@ LogRange = Annotated[TimeRange, Depends(range_query("1d"))]
 IdParam = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get(
-    "",
-    summary="Log records, newest first",
-    responses={422: {"description": "a filter value the log query cannot take"}},
-)
-async def logs(
-    request: Request,
-    store: LogStoreDep,
-    config: SettingsDep,
-    window: LogRange,
+async def log_query(
     q: Annotated[
         str | None, Query(max_length=200, description="words the message holds (any case)")
     ] = None,
@@ -61,11 +52,8 @@ async def logs(
     job_id: IdParam = None,
     satellite: IdParam = None,
     request_id: IdParam = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="records per page")] = 100,
-    cursor: Annotated[
-        str | None, Query(max_length=400, description="next_cursor of the previous page")
-    ] = None,
-) -> LogPage:
+) -> str:
+    """The LogsQL filter of a request's filter parameters (``/logs`` and ``/logs/tail``)."""
     ids = {"event_id": event_id, "job_id": job_id, "satellite": satellite}
     ids["request_id"] = request_id
     wanted = LogFilter(
@@ -74,13 +62,37 @@ async def logs(
         level=level,
         ids={k: v for k, v in ids.items() if v is not None},
     )
-    logsql = _logsql(wanted)
+    try:
+        return to_logsql(wanted)
+    except LogFilterError as exc:
+        raise Problem(422, str(exc), f"query.{exc.field or 'q'}") from exc
+
+
+LogQuery = Annotated[str, Depends(log_query)]
+
+
+@router.get(
+    "",
+    summary="Log records, newest first",
+    responses={422: {"description": "a filter value the log query cannot take"}},
+)
+async def logs(
+    request: Request,
+    store: LogStoreDep,
+    config: SettingsDep,
+    window: LogRange,
+    logsql: LogQuery,
+    limit: Annotated[int, Query(ge=1, le=1000, description="records per page")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=400, description="next_cursor of the previous page")
+    ] = None,
+) -> LogPage:
     start, end, offset = window.start, window.end, 0
     if cursor is not None:
         start, end, offset = _read_cursor(cursor)
     limit = min(limit, config.logs_query_limit)
     rows = await store.newest(logsql, start, end, limit, offset)
-    records = [_record(row) for row in _unique(rows)]
+    records = [record_of(row) for row in unique(rows)]
     more = len(rows) == limit and offset + limit < OFFSET_MAX
     next_cursor = _cursor(start, end, offset + len(rows)) if more else None
     link = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
@@ -104,14 +116,7 @@ async def components(store: LogStoreDep, window: LogRange) -> LogComponents:
     return LogComponents(components=counts, start=window.start, end=window.end)
 
 
-def _logsql(wanted: LogFilter) -> str:
-    try:
-        return to_logsql(wanted)
-    except LogFilterError as exc:
-        raise Problem(422, str(exc), f"query.{exc.field or 'q'}") from exc
-
-
-def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Records the shipper sent twice (after a store restart) once: same component, line."""
     seen: set[tuple[Any, Any]] = set()
     out = []
@@ -124,7 +129,7 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _record(row: dict[str, Any]) -> LogRecord:
+def record_of(row: dict[str, Any]) -> LogRecord:
     top = {name: row.get(name) for name in TOP_FIELDS if row.get(name) not in (None, "")}
     rest = {k: v for k, v in row.items() if k not in TOP_FIELDS and k not in HIDDEN}
     return LogRecord(
