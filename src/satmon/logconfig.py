@@ -79,6 +79,7 @@ def configure_logging(
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(chosen)
+    logging.captureWarnings(True)  # warnings.warn(...) as records too, not bare stderr lines
     for name in NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
