@@ -37,6 +37,11 @@ BENCHMARKS: dict[str, Benchmark] = {
         "log record written → searchable in VictoriaLogs, shipped from its file against "
         "inserted directly, under 1,000 telemetry events/s",
     ),
+    "writer-logging": Benchmark(
+        "bench.writer_logging_bench",
+        False,
+        "the telemetry-writer's CPU per event with the stack's logging against logging off",
+    ),
     "alarms": Benchmark(
         "bench.alarms.cli",
         True,

@@ -87,9 +87,15 @@ def row(alarm: dict[str, Any]) -> AlarmRow:
     )
 
 
-def logs_link(alarm: AlarmRow, now: datetime | None = None) -> str:
+def logs_link(alarm: AlarmRow) -> str:
+    """The Logs page of the alarm's own records: every step the evaluator took and every
+    operator's action carry its ``alarm_id``."""
+    return log_view.link(alarm_id=str(alarm.id))
+
+
+def span_logs_link(alarm: AlarmRow, now: datetime | None = None) -> str:
     """The Logs page over the alarm's span (raised → returned or cleared, else now) for
-    its satellite: log records carry no alarm id, so satellite and time pick them."""
+    its satellite: what every component logged about that satellite meanwhile."""
     finish = datetime.now(UTC) if now is None else now
     try:
         raised = instant(alarm.raised_iso)

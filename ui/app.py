@@ -58,4 +58,5 @@ def run(settings: Settings, host: str, port: int) -> None:
         favicon="🛰",
         show_welcome_message=False,
         reconnect_timeout=10.0,
+        log_config=None,  # uvicorn's records go through the root logger (satmon.logconfig)
     )

@@ -13,7 +13,7 @@ from ui.views import View
 
 PATH = "/logs"
 LEVELS = ("debug", "info", "warning", "error", "critical")
-IDS = ("event_id", "job_id", "satellite", "request_id")
+IDS = ("event_id", "job_id", "satellite", "request_id", "alarm_id")
 LINK_RANGE = "1w"
 """Links by an id look a week back: the id alone picks the records."""
 
@@ -27,6 +27,7 @@ class LogView:
     job_id: str | None = None
     satellite: str | None = None
     request_id: str | None = None
+    alarm_id: str | None = None
     range: str | None = "1h"  # None when start / end are set
     start: datetime | None = None
     end: datetime | None = None
@@ -82,7 +83,8 @@ class LogView:
 
 
 def link(**ids: str | None) -> str:
-    """The Logs page filtered by ids (``job_id=…``, ``event_id=…``), a week back."""
+    """The Logs page filtered by ids (``job_id=…``, ``event_id=…``, ``alarm_id=…``), a week
+    back."""
     chosen: dict[str, Any] = {k: v for k, v in ids.items() if k in IDS}
     return LogView(range=LINK_RANGE, **chosen).url()
 

@@ -34,12 +34,18 @@ class Writer:
             self.process.kill()
 
 
-def start_writer(root: Path, workers: int) -> Writer:
-    """The telemetry-writer on a free port, via the function host (batched mode on)."""
+def start_writer(
+    root: Path, workers: int, log_level: str = "WARNING", log_file: Path | None = None
+) -> Writer:
+    """The telemetry-writer on a free port, via the function host (batched mode on);
+    its records at ``log_level`` (``off``: none) go to ``log_file`` as JSON lines, as the
+    launcher keeps a component's (default: discarded)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "WORKERS": str(workers), "SATMON_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "WORKERS": str(workers), "SATMON_LOG_LEVEL": log_level}
+    env["SATMON_LOG_COMPONENT"] = "telemetry-writer"
+    sink = log_file.open("ab") if log_file is not None else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -53,9 +59,11 @@ def start_writer(root: Path, workers: int) -> Writer:
             str(port),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink or subprocess.DEVNULL,
+        stderr=sink or subprocess.DEVNULL,
     )
+    if sink is not None:
+        sink.close()  # the child holds its own descriptor
     url = f"http://127.0.0.1:{port}"
     _wait_http(url, process, lambda r: r.status_code == 200)
     return Writer(process, url)

@@ -3,7 +3,7 @@
 Each record is one JSON object per line — ``time`` (RFC 3339, UTC, µs), ``level``
 (debug | info | warning | error | critical), ``component``, ``logger``, ``message``, the
 ids that tie records together (:data:`ID_FIELDS`: ``event_id`` the CloudEvent id,
-``job_id``, ``satellite``, ``request_id``), any other ``extra={...}`` field, and
+``job_id``, ``satellite``, ``request_id``, ``alarm_id``), any other ``extra={...}`` field, and
 ``exception`` with the traceback — whenever the output is not a terminal: that is how
 the launcher runs every component (its output appended to ``.satmon/logs/<name>.log``,
 which the log shipper sends to VictoriaLogs). A terminal (``make run``, a command run
@@ -32,7 +32,7 @@ from typing import Any, TextIO
 
 import orjson
 
-ID_FIELDS = ("event_id", "job_id", "satellite", "request_id")
+ID_FIELDS = ("event_id", "job_id", "satellite", "request_id", "alarm_id")
 """The ids a record may carry, by these names, in the file and in the store."""
 LEVELS = ("debug", "info", "warning", "error", "critical")
 NOISY = ("httpx", "httpcore", "urllib3", "asyncio", "multipart")
@@ -79,6 +79,7 @@ def configure_logging(
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(chosen)
+    logging.captureWarnings(True)  # warnings.warn(...) as records too, not bare stderr lines
     for name in NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 

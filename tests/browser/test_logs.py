@@ -99,11 +99,13 @@ def test_alarm_and_dead_letter_links_open_their_views(
     visit(page, f"{dashboard}/alarms")
     alarm = page.locator(".q-card").filter(has=page.get_by_role("button", name="log records"))
     alarm.first.wait_for(timeout=30_000)
-    card = alarm.first.inner_text()
     alarm.first.get_by_role("button", name="log records").click()
-    page.wait_for_url("**/logs?satellite=*")
-    assert page.url.split("satellite=")[1].split("&")[0] in card
-    assert "start=" in page.url and "end=" in page.url
-    page.locator(".satmon-logs").wait_for()
+    page.wait_for_url("**/logs?alarm_id=*")
+    alarm_id = page.url.split("alarm_id=")[1].split("&")[0]
+    raised = page.locator(ROWS, has_text=f"alarm {alarm_id} raised")
+    raised.first.wait_for(timeout=30_000)  # the evaluator's record of the raise
+    assert "alarm-evaluator" in raised.first.inner_text()
+    rows = page.locator(ROWS).all_inner_texts()
+    assert rows and all(f"alarm_id={alarm_id}" in r for r in rows), rows
     assert not page.locator(".satmon-problem").all_inner_texts()
     page.screenshot(path=str(screenshots / "logs-alarm.png"), full_page=True)

@@ -2,8 +2,8 @@
 60 s stream at 1,000 events/s with a forecast tick inside. After recovery and catch-up:
 every event produced is stored in VictoriaMetrics, none twice; every forecast request
 of the window ends completed or failed with one row; the component is back and the
-telemetry lag back under a second. The limit alarms are compared with those of the run
-without a kill and reported (``alarms.py``)."""
+telemetry lag back under a second; the limit alarms equal those of the run without a
+kill (``alarms.py``)."""
 
 from __future__ import annotations
 

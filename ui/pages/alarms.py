@@ -168,7 +168,8 @@ class AlarmBoard:
                 return
             with ui.row().classes("items-center gap-3"):
                 ui.label(f"History of {alarm.title}").classes("text-lg font-bold")
-                ui.link("log records of its satellite over its span", alarm_rows.logs_link(alarm))
+                ui.link("its log records", alarm_rows.logs_link(alarm))
+                ui.link("its satellite's records over its span", alarm_rows.span_logs_link(alarm))
             steps = detail.get("history") or []
             columns = [
                 {"name": k, "label": k, "field": k, "align": "left"}

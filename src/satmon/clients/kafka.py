@@ -15,6 +15,10 @@ from satmon.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 3
+LIBRDKAFKA_LOG = logging.getLogger("librdkafka")
+"""librdkafka's own records (broker down, retries): through ``logging`` like every other
+record of the process, served when the client is polled, instead of its text lines on
+stderr."""
 
 
 def make_producer(settings: Settings | None = None, **overrides: Any) -> Producer:
@@ -31,6 +35,7 @@ def producer_config(settings: Settings | None = None, **overrides: Any) -> dict[
         "acks": "all",
         "linger.ms": 5,
         "compression.type": "lz4",
+        "logger": LIBRDKAFKA_LOG,
     }
     config.update(overrides)
     return config
@@ -45,6 +50,7 @@ def make_consumer(group_id: str, settings: Settings | None = None, **overrides: 
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "enable.partition.eof": False,
+        "logger": LIBRDKAFKA_LOG,
     }
     config.update(overrides)
     return Consumer(config)
@@ -52,7 +58,9 @@ def make_consumer(group_id: str, settings: Settings | None = None, **overrides: 
 
 def make_admin(settings: Settings | None = None, **overrides: Any) -> AdminClient:
     settings = settings or get_settings()
-    return AdminClient({"bootstrap.servers": settings.kafka_bootstrap, **overrides})
+    config: dict[str, Any] = {"bootstrap.servers": settings.kafka_bootstrap}
+    config["logger"] = LIBRDKAFKA_LOG
+    return AdminClient({**config, **overrides})
 
 
 def ensure_topics(

@@ -29,6 +29,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "job_id": re.compile(r"^[A-Za-z0-9._:-]{1,128}$"),
     "satellite": re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
     "request_id": re.compile(r"^[A-Za-z0-9._:-]{1,128}$"),
+    "alarm_id": re.compile(r"^[0-9]{1,19}$"),
 }
 TRAVERSAL = ".."
 """Refused inside any word or id: a path climbing out of a folder is never a log's id,
@@ -39,6 +40,7 @@ ALLOWED = {
     "job_id": "letters, digits and . _ : -",
     "satellite": "letters, digits and . _ -",
     "request_id": "letters, digits and . _ : -",
+    "alarm_id": "digits (the alarm's id in GET /api/v1/alarms)",
 }
 
 

@@ -16,6 +16,7 @@ and an optional comment, and is one event: ``raised`` for the first step,
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -89,6 +90,32 @@ def alarm_event(step: dict[str, Any]) -> CloudEvent:
     )
     event["subject"] = step["satellite_id"]
     return event
+
+
+def log_step(logger: logging.Logger, step: dict[str, Any]) -> None:
+    """One INFO record of a stored step, carrying ``alarm_id``, ``satellite`` and its
+    CloudEvent's ``event_id`` (``satmon.logconfig.ID_FIELDS``), so an alarm's log records
+    are found by its id: the evaluator's steps and the operators' actions alike."""
+    what = " ".join(filter(None, (step["kind"], step.get("metric"))))
+    text = f"alarm {step['alarm_id']} {step['action']}: {what} of "
+    text += f"{step['satellite_id']}, {step['severity']}, now {step['state']} (by {step['actor']})"
+    if step.get("comment"):
+        text += f": {step['comment']}"
+    elif step["action"] == "raised" and step.get("message"):
+        text += f": {step['message']}"
+    fields = {
+        "alarm_id": str(step["alarm_id"]),
+        "satellite": step["satellite_id"],
+        "event_id": event_id(step["alarm_id"], step["seq"]),
+        "metric": step.get("metric") or None,
+        "kind": step["kind"],
+        "action": step["action"],
+        "state": step["state"],
+        "severity": step["severity"],
+        "actor": step["actor"],
+        "seq": step["seq"],
+    }
+    logger.info(text, extra={k: v for k, v in fields.items() if v is not None})
 
 
 def _wire(value: Any) -> Any:

@@ -5,6 +5,12 @@ subscription's retries), writes those that failed for good — and the records t
 formed a CloudEvent — to the dead-letter topic, and returns only once both are durable:
 the unit's offsets may then be committed. ``duplicate_rate`` re-sends that share of the
 delivered events once more, so idempotency bugs show up.
+
+A dead letter is not dead-lettered again: an event read from a ``<topic>.dlq`` topic
+that its subscriber did not take (the dead-letter-store while PostgreSQL is down longer
+than its retries last) has no further topic to go to, so it is delivered again after a
+pause, until it is taken — losing none and, once the subscriber is back, blocking
+nothing. A subscription with a ``deadLetterSink`` of its own still uses it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from satmon.contract.events import dlq_topic
+from satmon.contract.events import DLQ_SUFFIX, dlq_topic
 from satmon.errors import TransientError
 from satmon.eventing.dlq import DeadLetterWriter, Failure
 from satmon.eventing.invalid_records import wrap_invalid_record
@@ -25,6 +31,8 @@ from satmon.eventing.sender import Abandoned, Sender, Verdict
 from satmon.eventing.topology import Subscription
 
 log = logging.getLogger(__name__)
+REDELIVER_PAUSE_S = 10.0
+"""The pause before a dead letter its subscriber did not take is delivered again."""
 DeliveredHook = Callable[[Sequence[Envelope], float, float], None]
 """Called with the delivered events, when their request started and when its 2xx
 arrived (epoch s); with each event's ``fetched_at`` that splits where it waited."""
@@ -56,6 +64,7 @@ class Outcomes:
         on_delivered: DeliveredHook | None = None,
         duplicate_rate: float = 0.0,
         seed: int | None = None,
+        redeliver_pause_s: float = REDELIVER_PAUSE_S,
     ) -> None:
         self.sub = sub
         self.sender = sender
@@ -65,6 +74,7 @@ class Outcomes:
         self.on_delivered = on_delivered
         self.duplicate_rate = duplicate_rate
         self._random = random.Random(seed)
+        self.redeliver_pause_s = redeliver_pause_s
 
     def deliver(self, unit: Sequence[Envelope]) -> None:
         """Deliver or dead-letter every event of ``unit``; raises Abandoned when stopping."""
@@ -74,6 +84,8 @@ class Outcomes:
         good = [e for e in unit if e.error is None] if poison else unit
         sent_at = time.time()
         verdict = self.sender.send(good) if good else Verdict()
+        if verdict.dead and self.sub.dead_letter_topic is None:
+            verdict = self._redeliver_dead_letters(verdict)
         done_at = time.time()
         dead = verdict.dead + [
             (e, Failure(self.sub.sink.url, f"undeliverable record: {e.error}", 0)) for e in poison
@@ -89,6 +101,37 @@ class Outcomes:
             self.on_delivered(verdict.delivered, sent_at, done_at)
         if verdict.delivered and self.duplicate_rate > 0:
             self._send_duplicates(verdict.delivered)
+
+    def _redeliver_dead_letters(self, verdict: Verdict) -> Verdict:
+        """The verdict once every event of a dead-letter topic was taken (see the module)."""
+        stuck = [(e, f) for e, f in verdict.dead if e.topic.endswith(DLQ_SUFFIX)]
+        if not stuck:
+            return verdict
+        out = Verdict(
+            list(verdict.delivered),
+            [(e, f) for e, f in verdict.dead if not e.topic.endswith(DLQ_SUFFIX)],
+            verdict.attempts,
+            verdict.retries,
+        )
+        while stuck:
+            log.error(
+                "%d dead letter(s) not taken by %s after %d attempts (%s): no topic is left for"
+                " them, delivering them again in %.0f s",
+                len(stuck),
+                self.sub.sink.url,
+                stuck[0][1].attempts,
+                stuck[0][1].reason,
+                self.redeliver_pause_s,
+                extra={"event_id": stuck[0][0].attrs.get("id")},
+            )
+            if self.stop.wait(self.redeliver_pause_s):
+                raise Abandoned()
+            again = self.sender.send([e for e, _ in stuck])
+            out.delivered += again.delivered
+            out.attempts += again.attempts
+            out.retries += again.retries
+            stuck = again.dead
+        return out
 
     def _wrap(self, env: Envelope) -> Envelope:
         return wrap_invalid_record(env, self.sub.name, self.sub.namespace)

@@ -14,7 +14,7 @@ from typing import Any
 
 import flask
 
-from satmon.contract.http import request_id_from
+from satmon.contract.http import request_id_from, request_id_of
 from satmon.logconfig import bind_ids, current_ids, logging_enabled, unbind_ids
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,10 @@ def install_request_ids(app: flask.Flask) -> None:
         return
 
     def bind() -> None:
-        flask.g.satmon_log_token = bind_ids(request_id=request_id_from(dict(flask.request.headers)))
+        # the environ's own key: copying every header into a dict cost more per request
+        # than the rest of logging together (python -m bench writer-logging)
+        given = flask.request.environ.get("HTTP_X_REQUEST_ID")
+        flask.g.satmon_log_token = bind_ids(request_id=request_id_of(given))
 
     def unbind(_exc: BaseException | None) -> None:
         token = flask.g.pop("satmon_log_token", None)

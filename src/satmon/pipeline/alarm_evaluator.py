@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from satmon.clients.delivery import deliver
-from satmon.contract.alarms import alarm_event
+from satmon.contract.alarms import alarm_event, log_step
 from satmon.contract.events import METRICS, TOPIC_ALARMS
 from satmon.contract.limits import LimitSet
 from satmon.errors import TransientError
@@ -75,6 +75,8 @@ class AlarmEvaluator:
             published += self._run(lambda conn: self._completions(conn, inputs.completions))
         if inputs.ticks:
             published += self._run(self._tick)
+        for committed in published:
+            log_step(log, committed)
         self.publish(published)
         if inputs.ticks:
             self.sweep_outbox()

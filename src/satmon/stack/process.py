@@ -80,7 +80,9 @@ class ProcessTable:
         self.pid_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_path(spec.name)
-        env = {**os.environ, **spec.env, MARKER_VAR: self.marker(spec.name)}
+        # the component's name in its records: two dispatchers run the same command
+        env = {**os.environ, "SATMON_LOG_COMPONENT": spec.name, **spec.env}
+        env[MARKER_VAR] = self.marker(spec.name)
         with log_path.open("ab") as log:
             log.write(f"\n==== satmon: starting {spec.name} at {time.ctime()} ====\n".encode())
             log.flush()

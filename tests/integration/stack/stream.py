@@ -126,6 +126,10 @@ def _produce(bootstrap: str, plan: StreamPlan, progress: Any, results: Any) -> N
         if wait > 0:
             producer.poll(wait)
         if plan.via_ingress(step):
+            # the steps before it on Kafka first: a satellite's samples then reach Kafka
+            # in step order whichever way they went, so every run judges the same stream
+            # (the alarm-evaluator skips a sample older than one it already judged)
+            producer.flush(300)
             result.ingress_retries += _post_batch(http, plan, step)
             result.produced += plan.satellites
             result.via_ingress += plan.satellites

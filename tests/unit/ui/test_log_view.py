@@ -51,16 +51,17 @@ def test_links_filter_by_their_id() -> None:
     }
 
 
-def test_an_alarm_links_to_its_satellite_over_its_span() -> None:
+def test_an_alarm_links_to_its_own_records_and_to_its_satellite_over_its_span() -> None:
     alarm = alarm_rows.row(
         {"id": 4, "satellite": "SAT-002", "severity": "critical", "state": "active_unacknowledged",
          "active": True, "raised_at": "2026-12-02T07:00:00Z"}
     )  # fmt: skip
+    assert _query(alarm_rows.logs_link(alarm)) == {"alarm_id": ["4"], "range": ["1w"]}
     now = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
-    assert _query(alarm_rows.logs_link(alarm, now))["end"] == ["2026-12-02T07:31:00Z"]
+    assert _query(alarm_rows.span_logs_link(alarm, now))["end"] == ["2026-12-02T07:31:00Z"]
     cleared = alarm_rows.row({"id": 5, "satellite": "SAT-002", "raised_at": "2026-12-02T07:00:00Z",
                               "returned_at": "2026-12-02T07:05:00Z", "active": False})  # fmt: skip
-    assert _query(alarm_rows.logs_link(cleared, now))["end"] == ["2026-12-02T07:06:00Z"]
+    assert _query(alarm_rows.span_logs_link(cleared, now))["end"] == ["2026-12-02T07:06:00Z"]
 
 
 def test_a_record_row_names_its_level_in_words_and_its_ids() -> None:

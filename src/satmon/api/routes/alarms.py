@@ -22,7 +22,7 @@ from satmon.api.schemas.alarms import (
     Unshelve,
 )
 from satmon.api.schemas.inference import MetricName
-from satmon.contract.alarms import Kind, Severity, State, alarm_event
+from satmon.contract.alarms import Kind, Severity, State, alarm_event, log_step
 from satmon.contract.events import SATELLITE_ID_PATTERN, TOPIC_ALARMS
 from satmon.pipeline import alarm_actions
 from satmon.pipeline.alarm_lifecycle import Conflict
@@ -122,6 +122,7 @@ async def _step(db: Any, kafka: Any, alarm_id: int, action: Any, *args: Any) -> 
         raise Problem(409, str(exc), "path.alarm_id") from exc
     if step is None:
         raise _missing(alarm_id)
+    log_step(log, step)
     await _publish(db, kafka, step)
     return await run_in_threadpool(_detail, db, alarm_id)
 

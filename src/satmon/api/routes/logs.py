@@ -2,7 +2,7 @@
 
 Filters: ``q`` (words, all of them, any case), ``component`` (repeatable), ``level``
 (that level and above), the ids (``event_id``, ``job_id``, ``satellite``,
-``request_id``) and the time range. Every value is checked by
+``request_id``, ``alarm_id``) and the time range. Every value is checked by
 ``satmon.clients.logsql.validate`` before a query is built: a quote, a pipe, a
 backslash, a wildcard or a bracket is a 422 naming the parameter, never LogsQL.
 Pages: ``limit`` records; ``next_cursor`` holds the range's fixed end and how many
@@ -34,7 +34,16 @@ from satmon.clients.logsql import LogFilter, LogFilterError, to_logsql
 
 router = APIRouter(prefix="/logs", tags=["logs"], dependencies=[Depends(read_access)])
 OFFSET_MAX = 100_000
-TOP_FIELDS = ("level", "component", "logger", "event_id", "job_id", "satellite", "request_id")
+TOP_FIELDS = (
+    "level",
+    "component",
+    "logger",
+    "event_id",
+    "job_id",
+    "satellite",
+    "request_id",
+    "alarm_id",
+)
 HIDDEN = ("_stream", "_stream_id", "_time", "_msg", "message", "time", "exception")
 LogRange = Annotated[TimeRange, Depends(range_query("1d"))]
 IdParam = Annotated[str | None, Query(max_length=200)]
@@ -52,10 +61,15 @@ async def log_query(
     job_id: IdParam = None,
     satellite: IdParam = None,
     request_id: IdParam = None,
+    alarm_id: Annotated[
+        int | None,
+        Query(ge=1, le=2**63 - 1, description="an alarm's id: its steps and the actions on it"),
+    ] = None,
 ) -> str:
     """The LogsQL filter of a request's filter parameters (``/logs`` and ``/logs/tail``)."""
     ids = {"event_id": event_id, "job_id": job_id, "satellite": satellite}
     ids["request_id"] = request_id
+    ids["alarm_id"] = None if alarm_id is None else str(alarm_id)
     wanted = LogFilter(
         text=q,
         components=tuple(component or ()),

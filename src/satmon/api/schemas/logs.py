@@ -37,6 +37,7 @@ class LogRecord(BaseModel):
     job_id: str | None = None
     satellite: str | None = None
     request_id: str | None = None
+    alarm_id: str | None = Field(None, description="the alarm it concerns (its steps, actions)")
     exception: str | None = Field(None, description="the traceback, when there was one")
     fields: dict[str, Any] = Field(default_factory=dict, description="every other field")
 

@@ -101,7 +101,12 @@ def unexpected_problem(request_id: str, what: str = "this request") -> Response:
 
 def request_id_from(headers: Mapping[str, str]) -> str:
     """The caller's ``X-Request-Id`` when it is a sane token, else a new one."""
-    given = next((v for k, v in headers.items() if k.lower() == "x-request-id"), None)
+    return request_id_of(next((v for k, v in headers.items() if k.lower() == "x-request-id"), None))
+
+
+def request_id_of(given: str | None) -> str:
+    """``given`` (an ``X-Request-Id`` value, None when absent) when it is a sane token,
+    else a new one."""
     if given and _REQUEST_ID.match(given):
         return given
     return uuid.uuid4().hex
