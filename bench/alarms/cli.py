@@ -35,7 +35,9 @@ GOAL_VS_WRITER = 1.0
 def bench(
     events: Annotated[int, typer.Option(help="events of each throughput run")] = 100_000,
     satellites: Annotated[int, typer.Option(help="satellites of the throughput runs")] = 100,
-    repeats: Annotated[int, typer.Option(help="throughput runs of each path, alternating")] = 3,
+    repeats: Annotated[
+        int, typer.Option(help="throughput runs of each path, alternating (0: none)")
+    ] = 3,
     latency_rate: Annotated[int, typer.Option(help="events/s of the latency run")] = 1000,
     latency_seconds: Annotated[float, typer.Option(help="measured seconds")] = 60.0,
     latency_warmup: Annotated[float, typer.Option(help="seconds before the measured ones")] = 5.0,
@@ -68,7 +70,9 @@ def bench(
                     settings, topics[-1], f"BENCH-{run_id}L", evaluator, manifests, folder,
                     latency_rate, latency_seconds, latency_warmup, probes_per_second,
                 )  # fmt: skip
-            samples = simulated_fleet(satellites, max(events // satellites, 1), 2.0)
+            samples = (
+                simulated_fleet(satellites, max(events // satellites, 1), 2.0) if repeats else []
+            )
             runs = []
             for n in range(repeats):
                 for arm, sink in (
@@ -82,7 +86,8 @@ def bench(
                             settings, arm, samples, prefix, topics[-1], sink, manifests, folder
                         )
                     )
-            result["throughput"] = {"runs": runs, **_medians(runs)}
+            if runs:
+                result["throughput"] = {"runs": runs, **_medians(runs)}
     finally:
         writer.stop()
         _stop(evaluator)

@@ -1,5 +1,6 @@
 /*
- * satmon.pipeline._telemetry_scan — the telemetry-writer's batch hot path, compiled.
+ * satmon.pipeline._telemetry_scan — the batch hot path of the telemetry-writer and of the
+ * alarm-evaluator, compiled.
  *
  * scan(body) reads a CloudEvents batch (a JSON array of structured events) as bytes and
  * builds the VictoriaMetrics import lines of every event in the contract's plain shape
@@ -13,6 +14,11 @@
  *                           number of items, rest: [(index, start, end)] the byte spans of
  *                           the items it left to Python (any other shape, escapes,
  *                           non-ASCII, exponents, long numbers, other timestamp forms…).
+ *
+ * samples(body) reads the same events for the alarm-evaluator: instead of import lines it
+ * returns (groups, n, rest), groups: [(satellite, stamps, columns)] per satellite in the
+ * order first seen, stamps the samples' times (ms) in arrival order and columns the seven
+ * metrics' values (floats, METRICS order) aligned with them; None and rest as for scan().
  *
  * A plain event is parsed strictly (a subset of JSON that orjson reads the same way);
  * the spans of the others are only delimited here, their JSON is judged by orjson.
@@ -53,6 +59,7 @@ typedef struct {
     int64_t ms;
     const char *value[N_METRICS];
     int value_len[N_METRICS];
+    double number[N_METRICS]; /* the same values, read as Python's float() reads them */
     Py_ssize_t next; /* next event of the same satellite, -1 at the end */
 } Event;
 
@@ -277,6 +284,7 @@ static const char *plain_data(const char *p, const char *end, Event *ev, Str *st
     if (!(v[5] >= -90.0 && v[5] <= 90.0 && v[6] >= -180.0 && v[6] <= 180.0 && v[0] >= coldest &&
           v[1] >= lowest && v[2] >= slowest && v[2] <= fastest && v[3] >= least_voltage))
         return NULL;
+    memcpy(ev->number, v, sizeof v);
     ev->sat = sat.ptr;
     ev->sat_len = sat.len;
     return p + 1;
@@ -510,23 +518,15 @@ static PyObject *import_lines(const Table *t) {
 }
 
 /* --- the module ------------------------------------------------------------------ */
-static PyObject *scan(PyObject *self, PyObject *arg) {
-    Py_buffer view;
-    if (!configured) {
-        PyErr_SetString(PyExc_RuntimeError, "_telemetry_scan.configure() was not called");
-        return NULL;
-    }
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    const char *body = view.buf, *end = body + view.len, *p;
-    Table table = {0};
-    PyObject *rest = PyList_New(0), *result = NULL;
+/* The batch's plain events into *table, the spans of the others into rest, the number of
+ * items into *count: 1 done, 0 not a batch it can delimit (the caller answers None), -1 a
+ * Python error. */
+static int scan_body(const char *body, const char *end, Table *table, PyObject *rest,
+                     Py_ssize_t *count) {
+    const char *p = skip_ws(body, end);
     Py_ssize_t index = 0;
-    if (!rest)
-        goto done;
-    p = skip_ws(body, end);
     if (p >= end || *p != '[')
-        goto fallback;
+        return 0;
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']') {
         p++;
@@ -537,18 +537,18 @@ static PyObject *scan(PyObject *self, PyObject *arg) {
             if (p < end && *p == '{')
                 after = plain_event(p, end, &ev);
             if (after) {
-                if (table_add(&table, &ev) < 0) {
+                if (table_add(table, &ev) < 0) {
                     PyErr_NoMemory();
-                    goto done;
+                    return -1;
                 }
                 p = after;
             } else {
                 if (!(p = skip_value(start, end)))
-                    goto fallback;
+                    return 0;
                 PyObject *span = Py_BuildValue("(nnn)", index, start - body, p - body);
                 if (!span || PyList_Append(rest, span) < 0) {
                     Py_XDECREF(span);
-                    goto done;
+                    return -1;
                 }
                 Py_DECREF(span);
             }
@@ -562,23 +562,99 @@ static PyObject *scan(PyObject *self, PyObject *arg) {
                 p++;
                 break;
             }
-            goto fallback;
+            return 0;
         }
     }
     if (skip_ws(p, end) != end)
-        goto fallback;
-    PyObject *lines = import_lines(&table);
-    if (lines)
-        result = Py_BuildValue("(NnO)", lines, index, rest);
-    goto done;
-fallback:
-    result = Py_NewRef(Py_None);
-done:
+        return 0;
+    *count = index;
+    return 1;
+}
+
+/* Per satellite (sat, stamps, columns), in the order first seen. */
+static PyObject *sample_groups(const Table *t) {
+    PyObject *groups = PyList_New(t->n_series);
+    if (!groups)
+        return NULL;
+    for (Py_ssize_t s = 0; s < t->n_series; s++) {
+        const Series *series = &t->series[s];
+        Py_ssize_t count = 0, i;
+        for (Py_ssize_t e = series->first; e >= 0; e = t->events[e].next)
+            count++;
+        PyObject *stamps = PyTuple_New(count), *columns = PyTuple_New(N_METRICS);
+        PyObject *sat = PyUnicode_DecodeASCII(series->sat, series->sat_len, NULL);
+        if (!stamps || !columns || !sat)
+            goto fail;
+        for (int m = 0; m < N_METRICS; m++) {
+            PyObject *column = PyTuple_New(count);
+            if (!column)
+                goto fail;
+            PyTuple_SET_ITEM(columns, m, column);
+        }
+        i = 0;
+        for (Py_ssize_t e = series->first; e >= 0; e = t->events[e].next, i++) {
+            const Event *ev = &t->events[e];
+            PyObject *ms = PyLong_FromLongLong(ev->ms);
+            if (!ms)
+                goto fail;
+            PyTuple_SET_ITEM(stamps, i, ms);
+            for (int m = 0; m < N_METRICS; m++) {
+                PyObject *value = PyFloat_FromDouble(ev->number[m]);
+                if (!value)
+                    goto fail;
+                PyTuple_SET_ITEM(PyTuple_GET_ITEM(columns, m), i, value);
+            }
+        }
+        PyObject *group = PyTuple_Pack(3, sat, stamps, columns);
+        Py_DECREF(sat);
+        Py_DECREF(stamps);
+        Py_DECREF(columns);
+        if (!group) {
+            Py_DECREF(groups);
+            return NULL;
+        }
+        PyList_SET_ITEM(groups, s, group);
+        continue;
+    fail:
+        Py_XDECREF(sat);
+        Py_XDECREF(stamps);
+        Py_XDECREF(columns);
+        Py_DECREF(groups);
+        return NULL;
+    }
+    return groups;
+}
+
+typedef PyObject *(*Output)(const Table *);
+
+static PyObject *scan_with(PyObject *arg, Output output) {
+    Py_buffer view;
+    if (!configured) {
+        PyErr_SetString(PyExc_RuntimeError, "_telemetry_scan.configure() was not called");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Table table = {0};
+    PyObject *rest = PyList_New(0), *result = NULL;
+    Py_ssize_t count = 0;
+    int scanned = rest ? scan_body(view.buf, (const char *)view.buf + view.len, &table, rest, &count) : -1;
+    if (scanned == 0) {
+        result = Py_NewRef(Py_None);
+    } else if (scanned > 0) {
+        PyObject *out = output(&table);
+        if (out)
+            result = Py_BuildValue("(NnO)", out, count, rest);
+    }
     Py_XDECREF(rest);
     table_free(&table);
     PyBuffer_Release(&view);
     return result;
 }
+
+static PyObject *scan(PyObject *self, PyObject *arg) { return scan_with(arg, import_lines); }
+
+static PyObject *samples(PyObject *self, PyObject *arg) { return scan_with(arg, sample_groups); }
 
 static int keep(PyObject *bytes, Str *out) {
     char *p;
@@ -627,11 +703,13 @@ static PyMethodDef methods[] = {
      "configure(type, attributes, metrics, series_heads, (coldest, lowest, slowest, fastest, "
      "least_voltage)): the contract, once."},
     {"scan", scan, METH_O, "scan(body) -> (import lines, items, [(index, start, end)]) or None"},
+    {"samples", samples, METH_O,
+     "samples(body) -> ([(satellite, stamps, columns)], items, [(index, start, end)]) or None"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_telemetry_scan",
-                                    "The telemetry-writer's batch hot path (see the C source).",
+                                    "The telemetry batch hot path of the writer and the alarm-evaluator (see the C source).",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__telemetry_scan(void) { return PyModule_Create(&module); }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from satmon.contract.limits import LimitSet
 from satmon.errors import TransientError
 from satmon.pipeline import alarm_signals as signals
 from satmon.pipeline.alarm_changes import Pending, apply_changes
-from satmon.pipeline.alarm_inputs import Inputs, Judging, Sample
+from satmon.pipeline.alarm_inputs import Inputs, Judging, SatelliteSamples
 from satmon.pipeline.alarm_lifecycle import expire_shelve, step_event_data
 from satmon.pipeline.alarm_rules import step
 from satmon.store import alarm_state, alarms, limits
@@ -69,8 +69,8 @@ class AlarmEvaluator:
     def evaluate(self, inputs: Inputs) -> None:
         """Judge every input; TransientError when PostgreSQL cannot be reached."""
         published: list[dict[str, Any]] = []
-        if inputs.samples:
-            published += self._run(lambda conn: self._samples(conn, inputs.samples))
+        if inputs.telemetry:
+            published += self._run(lambda conn: self._samples(conn, inputs.telemetry))
         if inputs.completions:
             published += self._run(lambda conn: self._completions(conn, inputs.completions))
         if inputs.ticks:
@@ -82,27 +82,29 @@ class AlarmEvaluator:
             self.sweep_outbox()
 
     # --- telemetry ------------------------------------------------------------------
-    def _samples(self, conn: Any, samples: Sequence[Sample]) -> list[dict[str, Any]]:
-        by_satellite: dict[str, list[Sample]] = {}
-        for sample in samples:
-            by_satellite.setdefault(sample.satellite_id, []).append(sample)
-        satellites = alarm_state.lock_satellites(conn, by_satellite)
-        book = self._limits(conn)
-        seen, states = alarm_state.read(conn, satellites)
+    def _samples(
+        self, conn: Any, telemetry: Mapping[str, SatelliteSamples]
+    ) -> list[dict[str, Any]]:
+        satellites = alarm_state.lock_satellites(conn, telemetry)
+        seen, states, revision = alarm_state.read_batch(conn, satellites)  # one round trip
+        book = self._limits(conn, revision)
         pending = Pending(states)
+        holding = {key[0] for key in states}  # satellites with a series not at rest
         new_seen: dict[str, Seen] = {}
         for sat in satellites:
-            fresh = _fresh(by_satellite[sat], seen.get(sat))
-            if not fresh:
+            before = seen.get(sat)
+            fresh = _fresh(telemetry[sat], before)
+            if fresh is None:
                 continue
-            new_seen[sat] = Seen(
-                fresh[-1].ms, signals.cadence(seen.get(sat), [s.ms for s in fresh])
-            )
-            stale_key: Key = (sat, "stale", "")
-            if stale_key in states:
-                pending.change(stale_key, 0, None, None, None, fresh[0].ms)
-                pending.settle(stale_key, None)
-            self._limits_of(pending, sat, book.rules(sat), fresh)
+            new_seen[sat] = Seen(fresh.stamps[-1], signals.cadence(before, fresh.stamps))
+            if sat in holding:
+                stale_key: Key = (sat, "stale", "")
+                if stale_key in states:
+                    pending.change(stale_key, 0, None, None, None, fresh.stamps[0])
+                    pending.settle(stale_key, None)
+                self._limits_of(pending, sat, book.rules(sat), fresh, held=True)
+            elif not _quiet(book.bands(sat), fresh.columns):
+                self._limits_of(pending, sat, book.rules(sat), fresh, held=False)
         steps = apply_changes(conn, pending)
         alarm_state.write(conn, pending.states, new_seen)
         return steps
@@ -112,35 +114,34 @@ class AlarmEvaluator:
         pending: Pending,
         sat: str,
         rules: tuple[limits.Rule | None, ...],
-        fresh: Sequence[Sample],
+        fresh: SatelliteSamples,
+        held: bool,
     ) -> None:
         """Each limited metric of one satellite's fresh samples, in order. A series at rest
-        whose samples all lie in its quiet band is skipped without being stepped."""
-        columns: list[tuple[float, ...]] | None = None
+        whose samples all lie in its quiet band is skipped without being stepped; ``held``:
+        whether the satellite has any series not at rest (else none is looked up)."""
+        stamps, columns = fresh.stamps, fresh.columns
         for index, metric in enumerate(METRIC_NAMES):
             key: Key = (sat, "limit", metric)
             rule = rules[index]
-            state = pending.current(key)
+            state = pending.current(key) if held else None
             if state is None:
                 if rule is None:
                     continue
-                if columns is None:
-                    columns = list(zip(*(s.values for s in fresh), strict=True))
-                if rule.low <= min(columns[index]) and max(columns[index]) <= rule.high:
+                column = columns[index]
+                if rule.low <= min(column) and max(column) <= rule.high:
                     continue
                 state = SeriesState()
             judged = rule.limits if rule is not None else LimitSet()
-            for sample in fresh:
-                change = step(state, sample.values[index], judged, sample.ms)
+            for ms, value in zip(stamps, columns[index], strict=True):
+                change = step(state, value, judged, ms)
                 if change is not None:
                     message = (
                         signals.limit_message(metric, change.value, judged, change.level)
                         if change.level
                         else None
                     )
-                    pending.change(
-                        key, change.level, change.value, change.threshold, message, sample.ms
-                    )
+                    pending.change(key, change.level, change.value, change.threshold, message, ms)
             pending.settle(key, None if state.at_rest else state)
 
     # --- ML anomaly -----------------------------------------------------------------
@@ -218,8 +219,11 @@ class AlarmEvaluator:
             self.publish(left)
 
     # --- helpers ----------------------------------------------------------------------
-    def _limits(self, conn: Any) -> limits.LimitBook:
-        current = limits.revision(conn)
+    def _limits(self, conn: Any, current: int | None = None) -> limits.LimitBook:
+        """The book of limits in force (reloaded when ``current``, the stored revision,
+        differs from the one held; read here when not given)."""
+        if current is None:
+            current = limits.revision(conn)
         with self._book_lock:
             if current != self._book.revision:
                 self._book = limits.load_book(conn)
@@ -241,15 +245,27 @@ class AlarmEvaluator:
             raise TransientError(f"PostgreSQL: {exc}") from exc
 
 
-def _fresh(samples: Sequence[Sample], seen: Seen | None) -> list[Sample]:
-    """The samples newer than the watermark and than each other, in arrival order."""
+def _fresh(samples: SatelliteSamples, seen: Seen | None) -> SatelliteSamples | None:
+    """The samples newer than the watermark and than each other, in arrival order (None:
+    not one)."""
     last = seen.last_ms if seen is not None else None
-    out = []
-    for sample in samples:
-        if last is None or sample.ms > last:
-            out.append(sample)
-            last = sample.ms
-    return out
+    if (last is None or samples.stamps[0] > last) and samples.ascending:
+        return samples
+    keep = []
+    for index, ms in enumerate(samples.stamps):
+        if last is None or ms > last:
+            keep.append(index)
+            last = ms
+    return samples.only(keep) if keep else None
+
+
+def _quiet(bands: Sequence[tuple[int, float, float]], columns: Sequence[Sequence[float]]) -> bool:
+    """Whether every limited metric's values lie inside its quiet band (index, low, high)."""
+    for index, low, high in bands:
+        column = columns[index]
+        if min(column) < low or max(column) > high:
+            return False
+    return True
 
 
 def from_settings(

@@ -9,6 +9,9 @@ gives for the parsed array, whatever the batch holds (tests compare both). A bod
 scan cannot delimit, or an item orjson refuses, returns None: the caller then parses the
 whole body as before, so that its error is worded by the reference.
 
+:func:`scan_samples` is the same scan for the alarm-evaluator (``alarm_inputs.from_body``):
+the plain events' samples grouped by satellite instead of import lines.
+
 Without a C compiler at install time the module is missing: :data:`COMPILED` is False
 and the host takes the parsed path (the same answers at several times the CPU per event).
 """
@@ -72,3 +75,21 @@ def write_batch_body(sink: TelemetrySink, body: bytes) -> tuple[int, list[dict[s
     if plain:
         sink.import_lines(plain)
     return count, rejected
+
+
+ScannedSamples = tuple[
+    list[tuple[str, tuple[int, ...], tuple[tuple[float, ...], ...]]],
+    int,
+    list[tuple[int, int, int]],
+]
+"""([(satellite, stamps in ms, the seven metrics' columns)], items, [(index, start, end)])."""
+
+
+def scan_samples(body: bytes) -> ScannedSamples | None:
+    """The samples of a raw batch body's plain telemetry events, per satellite in the order
+    first seen, the number of items and the byte spans of the items left to Python; None
+    when the compiled scan is missing or the body needs parsing as a whole."""
+    if _telemetry_scan is None:
+        return None
+    scanned: ScannedSamples | None = _telemetry_scan.samples(body)
+    return scanned

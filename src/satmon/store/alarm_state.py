@@ -77,6 +77,37 @@ def read(conn: Any, satellites: list[str]) -> tuple[dict[str, Seen], dict[Key, S
     return seen, states
 
 
+_READ_BATCH = (
+    "SELECT satellite_id, NULL, NULL, last_ms, cadence_s, NULL::smallint, NULL::int, NULL::int"
+    " FROM alarm_satellites WHERE satellite_id = ANY(string_to_array(%(s)s, ','))"
+    " UNION ALL SELECT satellite_id, kind, metric, last_ms, NULL, level, streak_warning,"
+    " streak_critical FROM alarm_series_state"
+    " WHERE satellite_id = ANY(string_to_array(%(s)s, ','))"
+    " UNION ALL SELECT NULL, NULL, NULL, coalesce(max(id), 0), NULL, NULL, NULL, NULL"
+    " FROM limit_versions"
+)
+
+
+def read_batch(
+    conn: Any, satellites: list[str]
+) -> tuple[dict[str, Seen], dict[Key, SeriesState], int]:
+    """What a telemetry batch needs, in one statement: the satellites' watermarks, the
+    state of their series not at rest, and the limits' revision (``limits.revision``)."""
+    seen: dict[str, Seen] = {}
+    states: dict[Key, SeriesState] = {}
+    revision = 0
+    for sat, kind, metric, last_ms, cadence_s, level, warning, critical in conn.execute(
+        _READ_BATCH, {"s": ",".join(satellites)}
+    ).fetchall():
+        if sat is None:
+            revision = int(last_ms)
+        elif kind is None:
+            seen[sat] = Seen(int(last_ms), cadence_s)
+        else:
+            states[(sat, kind, metric)] = SeriesState(level, warning, critical, last_ms)
+    return seen, states, revision
+
+
 def write(
     conn: Any,
     states: Mapping[Key, SeriesState | None],

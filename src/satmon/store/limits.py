@@ -58,6 +58,9 @@ class LimitBook:
     fleet: dict[str, Version] = field(default_factory=dict)
     satellites: dict[tuple[str, str], Version] = field(default_factory=dict)
     _rules: dict[str, tuple[Rule | None, ...]] = field(default_factory=dict, repr=False)
+    _bands: dict[str, tuple[tuple[int, float, float], ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     def rules(self, satellite_id: str) -> tuple[Rule | None, ...]:
         """Per metric, in ``METRICS`` order, the rule in force for this satellite (None:
@@ -66,6 +69,16 @@ class LimitBook:
         if found is None:
             found = tuple(_rule(self.for_series(satellite_id, m)) for m in METRICS)
             self._rules[satellite_id] = found
+        return found
+
+    def bands(self, satellite_id: str) -> tuple[tuple[int, float, float], ...]:
+        """(metric index, low, high) of the quiet band of every metric checked for this
+        satellite: values inside all of them can change no series at rest."""
+        found = self._bands.get(satellite_id)
+        if found is None:
+            rules = self.rules(satellite_id)
+            found = tuple((i, r.low, r.high) for i, r in enumerate(rules) if r is not None)
+            self._bands[satellite_id] = found
         return found
 
     def for_series(self, satellite_id: str, metric: str) -> LimitSet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from satmon.contract.events import TOPIC_ALARMS, all_topics
 from satmon.eventing.manifests import load_topology
+from satmon.eventing.runner import HELD_FETCH_MIN_BYTES, held_fetch_config
 from satmon.settings import REPO_ROOT
 
 EVENTING = REPO_ROOT / "eventing"
@@ -39,3 +40,15 @@ def test_alarms_topic_and_its_dead_letters_are_contract_topics() -> None:
     topo = load_topology(EVENTING)
     assert {"alarms", "alarms.dlq"} <= {b.topic for b in topo.brokers.values()}
     assert {TOPIC_ALARMS, TOPIC_ALARMS + ".dlq"} <= set(all_topics())
+
+
+def test_only_the_alarm_telemetry_trigger_has_the_broker_hold_its_fetches() -> None:
+    """Its 250 ms batch window is the broker's fetch wait; every other subscription keeps
+    the broker answering as soon as a record arrives (the writer's latency goal)."""
+    topo = load_topology(EVENTING)
+    held = {s.name: held_fetch_config(s) for s in topo.subscriptions}
+    assert held.pop("alarm-evaluator") == {
+        "fetch.wait.max.ms": 250,
+        "fetch.min.bytes": HELD_FETCH_MIN_BYTES,
+    }
+    assert held and not any(held.values()), held
