@@ -49,7 +49,7 @@ def event_to_screen(page: Page, url: str, seconds: float) -> list[float]:
 
 def rss_growth(
     pages: list[Page], base: str, minutes: float, pid: int | None
-) -> tuple[float, float, int]:
+) -> tuple[float, float, float]:
     """RSS (MiB) of the dashboard process after a minute's warm-up and at the end, and
     the peak growth; one line per 30 s sample as it goes, so a cut run keeps its record."""
     if pid is None:
@@ -69,7 +69,7 @@ def rss_growth(
         elapsed = (time.monotonic() - began) / 60
         print(f"rss {elapsed:6.1f} min {rss / 2**20:8.1f} MiB ({(rss - start) / 2**20:+.1f})")
         sys.stdout.flush()
-    return start / 2**20, process.memory_info().rss / 2**20, (peak - start) // 2**20
+    return start / 2**20, process.memory_info().rss / 2**20, (peak - start) / 2**20
 
 
 def main() -> None:
@@ -93,7 +93,7 @@ def main() -> None:
             print(
                 f"| dashboard RSS, two pages open {args.rss_minutes:g} min "
                 f"| {start:.1f} → {end:.1f} MiB "
-                f"(growth {end - start:+.1f} MiB, peak +{peak} MiB) | < 20 MB |"
+                f"(growth {end - start:+.1f} MiB, peak +{peak:.1f} MiB) | < 20 MB |"
             )
             return
         page = context.new_page()

@@ -113,6 +113,8 @@ class MetricCard:
                 ui.label(self.unit).classes("text-muted")
                 self.arrow = ui.icon("trending_flat").classes("text-2xl")
                 self.arrow.mark(f"trend-{metric}")
+                with self.arrow:  # one tooltip, its text changed: `.tooltip()` adds an element
+                    self.direction = ui.tooltip("steady").mark(f"trend-word-{metric}")
             self.badge = StateBadge(self._state(value), mark=f"state-{metric}")
             self.seen = ui.label(age(self.ts_ms)).classes("text-muted text-xs")
         self.check_stale(time.time())
@@ -128,7 +130,7 @@ class MetricCard:
         self.value.text = number(value)
         direction = trend(self.hub, self.satellite, self.metric, value, sample.ts_ms)
         self.arrow.name = TREND_ICONS[direction]
-        self.arrow.tooltip(direction)
+        self.direction.text = direction
         self.badge.set(self._state(value))
         self.check_stale(time.time())
 
