@@ -13,10 +13,12 @@ install: $(VENV)/.installed victorialogs
 victorialogs: $(VENV)/.installed  ## the log store: built once from its Go module, cached in ~/.cache/satmon
 	@$(BIN)/python -m satmon.stack.victorialogs
 
-$(VENV)/.installed: pyproject.toml
+# the compiled scans are part of the package: a changed C source rebuilds it (uv would
+# reuse its cached build of the editable package otherwise)
+$(VENV)/.installed: pyproject.toml $(wildcard src/satmon/*/*.c)
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
 	@test -x $(BIN)/python || $(UV) venv --python 3.11 $(VENV)
-	$(UV) pip install --python $(BIN)/python -e ".[triton,dev]"
+	$(UV) pip install --python $(BIN)/python -e ".[triton,dev]" --reinstall-package satmon
 	@touch $@
 
 run: install          ## everything: servers, functions, dispatcher, simulator (Ctrl-C stops)

@@ -89,7 +89,8 @@ def scan_samples(body: bytes) -> ScannedSamples | None:
     """The samples of a raw batch body's plain telemetry events, per satellite in the order
     first seen, the number of items and the byte spans of the items left to Python; None
     when the compiled scan is missing or the body needs parsing as a whole."""
-    if _telemetry_scan is None:
+    samples = getattr(_telemetry_scan, "samples", None)  # an older build lacks it
+    if samples is None:
         return None
-    scanned: ScannedSamples | None = _telemetry_scan.samples(body)
+    scanned: ScannedSamples | None = samples(body)
     return scanned
