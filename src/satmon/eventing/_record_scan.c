@@ -13,8 +13,9 @@
  * so every error message and every unusual record stays the reference's: a header
  * named ce_... or content-type in another case or with non-ASCII, a header value that
  * is not bytes or not UTF-8, a missing or empty id / source / type, a specversion other
- * than "1.0", a datacontenttype other than "application/json", an empty value, and a
- * value the JSON check below cannot vouch for. Other headers are ignored, as there.
+ * than "1.0", a datacontenttype other than "application/json", an attribute named
+ * "data" (the item's own key), an empty value, and a value the JSON check below cannot
+ * vouch for. Other headers are ignored, as there.
  *
  * The JSON check is strict RFC 8259 on bytes: well-formed UTF-8 (no surrogates, no
  * overlong forms), no control characters in strings, no \u escape of a surrogate,
@@ -312,7 +313,7 @@ static PyObject *encode_item(PyObject *attrs, const char *data, Py_ssize_t data_
 
 /* --- headers → attributes ----------------------------------------------------------- */
 static PyObject *names; /* header name → attribute name (str), as records._ATTR_HEADERS */
-static PyObject *k_id, *k_source, *k_type, *k_specversion, *k_datacontenttype;
+static PyObject *k_id, *k_source, *k_type, *k_specversion, *k_datacontenttype, *k_data;
 
 /* The attribute a header names: a new reference; Py_None for a header that is no
  * attribute; NULL (no exception) when only the reference can tell. */
@@ -397,7 +398,7 @@ static PyObject *attributes(PyObject *headers) {
         text_is(attrs, k_specversion, "1.0") &&
         (PyDict_GetItemWithError(attrs, k_datacontenttype) == NULL ||
          text_is(attrs, k_datacontenttype, "application/json")) &&
-        !PyErr_Occurred())
+        PyDict_GetItemWithError(attrs, k_data) == NULL && !PyErr_Occurred())
         return attrs;
 unsure:
     PyErr_Clear();
@@ -452,8 +453,9 @@ PyMODINIT_FUNC PyInit__record_scan(void) {
     k_type = PyUnicode_InternFromString("type");
     k_specversion = PyUnicode_InternFromString("specversion");
     k_datacontenttype = PyUnicode_InternFromString("datacontenttype");
+    k_data = PyUnicode_InternFromString("data");
     if (names == NULL || k_id == NULL || k_source == NULL || k_type == NULL ||
-        k_specversion == NULL || k_datacontenttype == NULL)
+        k_specversion == NULL || k_datacontenttype == NULL || k_data == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -63,6 +63,8 @@ RECORDS: list[tuple[str, list, bytes | None]] = [
     ("a None header value", [*_with(ce_subject=None), ("ce_subject", None)], TELEMETRY),
     ("a str header value", [*GOOD[:-1], ("ce_partitionkey", "SAT-1")], TELEMETRY),
     ("a repeated header", [*GOOD, ("ce_id", b"e-2")], TELEMETRY),
+    ("an attribute named data", [*GOOD, ("ce_data", b"x")], TELEMETRY),
+    ("an attribute named data_base64", [*GOOD, ("ce_data_base64", b"eA==")], TELEMETRY),
     ("only a content-type", [("content-type", b"application/json")], TELEMETRY),
     ("no headers (plain JSON)", [], TELEMETRY),
     ("empty value", GOOD, b""),
