@@ -8,7 +8,8 @@ KafkaSource / Trigger, sharing one producer for dead letters. What each part doe
 * :mod:`.offsets` — how far each partition may be committed (at least once);
 * :mod:`.outcomes` — a unit delivered or dead-lettered, duplicates injected, counted;
 * :mod:`.sender` — HTTP delivery with the subscription's retries and backoff;
-* :mod:`.records` — Kafka record → CloudEvent envelope; :mod:`.dlq` — dead letters.
+* :mod:`.records` — Kafka record → CloudEvent envelope (the usual record read in C by
+  ``_record_scan.c``, optional); :mod:`.dlq` — dead letters.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ checked once and spliced, unchanged, into structured / batched bodies. A record 
 ``ce_*`` headers goes through :func:`satmon.contract.events.from_kafka` (which wraps plain JSON).
 A record that cannot form a CloudEvent keeps its bytes and carries ``error``: the
 dispatcher dead-letters it instead of delivering it.
+
+The usual record (``ce_*`` headers, JSON data) is read by ``_record_scan.scan`` (C, built
+by ``make install``, optional), which returns its attributes and its item of a batch body
+in one call, without parsing the data into Python objects; it answers only where it is
+sure and leaves every other record to the Python path below, which stays the reference
+(tests compare both on the same records).
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ except ImportError:  # pragma: no cover - orjson is a declared dependency
     _Fragment = None  # type: ignore[assignment,misc]
     _fast_dumps = None  # type: ignore[assignment]
     _fast_loads = None  # type: ignore[assignment]
+
+try:
+    from satmon.eventing import _record_scan  # type: ignore[attr-defined]
+except ImportError:  # built by `make install` where a C compiler is found
+    _record_scan = None
 
 REQUIRED = ("id", "source", "specversion", "type")
 Header = tuple[str, str | bytes | None]
@@ -52,6 +63,7 @@ class Envelope:
     error: str | None = None
     data: bytes | None = None  # what goes over HTTP; the original value unless wrapped
     fetched_at: float = 0.0  # epoch s when the dispatcher's fetch returned the record
+    item: bytes | None = None  # the event inside a batch body, where the scan wrote it
 
     def __post_init__(self) -> None:
         if self.data is None:
@@ -76,6 +88,13 @@ def decode(
 ) -> Envelope:
     """Decode one record; never raises (a bad record gets ``error`` set)."""
     raw_headers: list[Header] = headers if type(headers) is list else list(headers or ())
+    if _record_scan is not None:
+        scanned = _record_scan.scan(raw_headers, value)
+        if scanned is not None:
+            attrs, item = scanned
+            return Envelope(
+                topic, partition, offset, key, value, raw_headers, timestamp_ms, attrs, item=item
+            )
     env = Envelope(topic, partition, offset, key, value, raw_headers, timestamp_ms)
     try:
         attrs = _attributes(raw_headers)
@@ -109,7 +128,9 @@ def check_json(value: bytes) -> None:
     """Raise ValueError unless ``value`` is JSON that :func:`json.loads` accepts.
 
     orjson answers first (fast); what it refuses (NaN, huge numbers, …) is judged by
-    the standard library, so the decision is exactly ``json.loads``'.
+    the standard library, so the decision is exactly ``json.loads``'. Nesting too deep
+    for it (its RecursionError) is a ValueError here, so that such a record is
+    dead-lettered instead of stopping the dispatcher.
     """
     if _fast_loads is not None:
         try:
@@ -117,7 +138,10 @@ def check_json(value: bytes) -> None:
             return
         except ValueError:
             pass
-    json.loads(value)
+    try:
+        json.loads(value)
+    except RecursionError as exc:
+        raise ValueError(f"nesting too deep: {exc}") from None
 
 
 def decode_message(message: Any, fetched_at: float = 0.0) -> Envelope:
@@ -150,16 +174,21 @@ def structured_json(env: Envelope) -> bytes:
 def batch_json(envs: Iterable[Envelope]) -> bytes:
     """A CloudEvents batch: a JSON array of structured events.
 
+    Events the scan read carry their item already: the array is then only joined. Else
     orjson writes the whole array in one call, the JSON data spliced in unchanged as
     fragments; what it refuses (a lone surrogate in an attribute) takes the path of
     :func:`structured_json`, which gives the same document.
     """
+    events = envs if type(envs) is list else list(envs)
+    items = [e.item for e in events]
+    if None not in items:
+        return b"[" + b",".join(items) + b"]"  # type: ignore[arg-type]
     if _Fragment is not None:
         try:
-            return _fast_dumps([_batch_item(e) for e in envs])
+            return _fast_dumps([_batch_item(e) for e in events])
         except TypeError:
             pass
-    return b"[" + b",".join(structured_json(e) for e in envs) + b"]"
+    return b"[" + b",".join(structured_json(e) for e in events) + b"]"
 
 
 def _batch_item(env: Envelope) -> dict[str, Any]:
