@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bench.pipeline.procs import delete_series
 from satmon.clients.vm import VictoriaMetrics
 from satmon.settings import Settings
 from satmon.stack.components import COMPONENTS
@@ -115,6 +116,9 @@ def run_drill(drill: Drill, settings: Settings, vm: VictoriaMetrics) -> DrillRow
             _count_api_jobs(settings, submitter, row, since, until)
         for check in CHECKS:
             check(settings, stream.plan, row)
+        # counted and judged: 20 satellites at 50 Hz left behind would slow every fleet
+        # listing after the drills (and keep the forecaster busy with them)
+        delete_series(settings.vm_url, stream.plan.prefix)
     finally:
         admin.close()
     return row
