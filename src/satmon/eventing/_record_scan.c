@@ -12,7 +12,7 @@
  * Everything else returns None and takes the Python reference path (records.decode),
  * so every error message and every unusual record stays the reference's: a header
  * named ce_... or content-type in another case or with non-ASCII, a header value that
- * is not bytes or not UTF-8, a missing or empty id / source / type, a specversion other
+ * is not bytes or not UTF-8 or holds a control character or noncharacter, a missing or empty id / source / type, a specversion other
  * than "1.0", a datacontenttype other than "application/json", an attribute named
  * "data" (the item's own key), an empty value, and a value the JSON check below cannot
  * vouch for. Other headers are ignored, as there.
@@ -364,6 +364,22 @@ static int present(PyObject *attrs, PyObject *name) {
     return got != NULL && PyUnicode_GET_LENGTH(got) > 0;
 }
 
+/* 1 when a decoded attribute value holds no character a CloudEvents String may not
+ * (C0 and C1 controls, DEL, noncharacters; strict UTF-8 gives no surrogates): a value
+ * that does is the reference's to refuse, with its message. */
+static int allowed_text(PyObject *text) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
+            (c & 0xfffe) == 0xfffe)
+            return 0;
+    }
+    return 1;
+}
+
 /* attrs of a record the fast path takes, else NULL with no exception set. */
 static PyObject *attributes(PyObject *headers) {
     if (!PyList_CheckExact(headers))
@@ -388,7 +404,7 @@ static PyObject *attributes(PyObject *headers) {
         PyObject *text = PyBytes_CheckExact(raw)
                              ? PyUnicode_DecodeUTF8(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), "strict")
                              : NULL;
-        int failed = text == NULL || PyDict_SetItem(attrs, attr, text) < 0;
+        int failed = text == NULL || !allowed_text(text) || PyDict_SetItem(attrs, attr, text) < 0;
         Py_DECREF(attr);
         Py_XDECREF(text);
         if (failed)

@@ -6,7 +6,9 @@ interceptor): type ``dev.knative.kafka.event``, id ``partition:<p>/offset:<o>``,
 ``/apis/v1/namespaces/<ns>/kafkasources/<name>#<topic>``, subject
 ``partition:<p>#<o>``, time = the record's timestamp, the key as ``key`` and
 ``partitionkey``, each record header as an extension ``kafkaheader<name>`` (name
-lower-cased, keeping a-z and 0-9) and the value as data.
+lower-cased, keeping a-z and 0-9) and the value as data. Header bytes that are not UTF-8,
+and characters a CloudEvents String may not hold (control characters, noncharacters),
+become U+FFFD, so that the wrapped event is one every receiver takes.
 
 Locally a subscription asks for this with the annotation ``satmon.io/invalid-records:
 wrap``; by default such records are dead-lettered with their reason, which is what the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from satmon.contract.http.headers import DISALLOWED
 from satmon.eventing.records import Envelope, check_json, is_json
 
 WRAPPED_TYPE = "dev.knative.kafka.event"
@@ -65,7 +68,9 @@ def wrap_invalid_record(env: Envelope, source_name: str, namespace: str) -> Enve
 
 
 def _text(raw: str | bytes | None) -> str:
-    """Header bytes as text, undecodable bytes replaced (as Knative's UTF-8 decoding does)."""
+    """Header bytes as attribute text: undecodable bytes replaced (as Knative's UTF-8
+    decoding does), and so is every character a CloudEvents String may not hold."""
     if raw is None:
         return ""
-    return raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+    text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+    return DISALLOWED.sub("\ufffd", text)

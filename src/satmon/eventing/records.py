@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from satmon.contract.events import from_kafka
+from satmon.contract.http.headers import DISALLOWED
 from satmon.errors import PermanentError
 
 try:  # orjson parses and encodes several times faster; the stdlib stays the reference
@@ -110,6 +111,7 @@ def decode(
             if not attrs.get("specversion"):
                 raise PermanentError("missing CloudEvent attribute 'specversion'")
             raise PermanentError(f"unsupported specversion {attrs['specversion']!r}")
+        check_attribute_text(attrs)
         content_type = attrs.get("datacontenttype")
         if content_type is not None and content_type != "application/json":
             env.json_data = is_json(content_type)
@@ -122,6 +124,23 @@ def decode(
     except PermanentError as exc:
         env.error = str(exc)
     return env
+
+
+def check_attribute_text(attrs: dict[str, str]) -> None:
+    """PermanentError naming the attribute whose value holds a character a CloudEvents
+    String may not (a control character, a noncharacter): such an event could not be
+    delivered over HTTP as it is, so it is dead-lettered with that reason."""
+    for name, text in attrs.items():
+        if text.isascii() and text.isprintable():
+            continue
+        bad = DISALLOWED.search(text)
+        if bad:
+            raise PermanentError(
+                f"attribute '{name}' holds the control character or noncharacter "
+                f"U+{ord(bad.group()):04X} at position {bad.start()}; CloudEvents "
+                "attribute values are printable text",
+                field=name,
+            )
 
 
 def check_json(value: bytes) -> None:

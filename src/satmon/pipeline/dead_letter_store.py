@@ -12,8 +12,12 @@ Two kinds of event arrive from the ``<topic>.dlq`` topics:
   the record's value as data.
 
 Both become the same row: the original attributes, the reason, the subscriber's last
-answer and the body, truncated to ``BODY_MAX_CHARS``. Nothing is ever refused (a dead
-letter of a dead letter has nowhere to go); PostgreSQL being down is a retry.
+answer and the body, truncated to ``BODY_MAX_CHARS``. A row is known by the original
+source and id, so a redelivered dead letter changes nothing; where a wrapped record's id
+or source lost bytes that were not UTF-8 (two bad ids may then read the same), by the
+record it came from (``satmonorigin``, topic/partition/offset) instead. Nothing is ever
+refused (a dead letter of a dead letter has nowhere to go); PostgreSQL being down is a
+retry.
 """
 
 from __future__ import annotations
@@ -71,10 +75,10 @@ def row_from_event(event: CloudEvent, now: datetime | None = None) -> DeadLetter
     origin = errors.get("satmonorigin") or None
     error_data = _error_data(errors.get("knativeerrordata"))
     body, encoding, size, truncated = body_text(event.get_data())
-    own = bool(original.get("source") and original.get("id"))
+    source, event_id = _identity(attributes, original, wrapped, origin)
     return DeadLetterRow(
-        source=original["source"] if own else attributes["source"],
-        event_id=original["id"] if own else attributes["id"],
+        source=source,
+        event_id=event_id,
         original_topic=_original_topic(origin, received),
         origin=origin,
         event_type=original.get("type"),
@@ -92,6 +96,18 @@ def row_from_event(event: CloudEvent, now: datetime | None = None) -> DeadLetter
         event_time=_parse_time(original["time"]) if valid_time(original.get("time", "")) else None,
         dead_lettered_at=dead_lettered_at,
     )
+
+
+def _identity(
+    attributes: Mapping[str, str], original: Mapping[str, str], wrapped: bool, origin: str | None
+) -> tuple[str, str]:
+    """(source, event id) of the row: the original event's where it has them intact."""
+    source, event_id = original.get("source"), original.get("id")
+    if not (source and event_id):
+        return attributes["source"], attributes["id"]
+    if wrapped and ("\ufffd" in source or "\ufffd" in event_id):  # bytes lost to U+FFFD
+        return attributes["source"], origin or attributes["id"]
+    return source, event_id
 
 
 def body_text(data: Any) -> tuple[str, str, int, bool]:

@@ -73,6 +73,10 @@ def test_undecodable_records_carry_a_reason_instead_of_raising() -> None:
     assert "missing CloudEvent attribute 'id'" in (decode("t", 0, 0, key, value, no_id).error or "")
     bad_utf8 = [*headers, ("ce_subject", b"\xff\xfe")]
     assert "UTF-8" in (decode("t", 0, 0, key, value, bad_utf8).error or "")
+    control = [*headers, ("ce_subject", b"line\nbreak")]
+    assert "attribute 'subject' holds the control character" in (
+        decode("t", 0, 0, key, value, control).error or ""
+    )
     assert "not valid JSON" in (decode("t", 0, 0, key, b"{nope", headers).error or "")
     old = [(n, b"0.3" if n == "ce_specversion" else v) for n, v in headers]
     assert "specversion" in (decode("t", 0, 0, key, value, old).error or "")

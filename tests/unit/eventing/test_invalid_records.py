@@ -43,6 +43,19 @@ def test_a_poison_record_becomes_a_knative_kafka_event():
     assert b'"data":{"a": 1}' in batch_json([wrapped])
 
 
+def test_control_characters_of_a_poison_record_become_replacement_characters():
+    headers = [
+        *POISON_HEADERS[:3],
+        ("ce_specversion", b"1.0"),
+        ("ce_subject", b"a\x00b\nc\x7f\xc2\x85"),
+    ]
+    env = decode("t.dlq", 0, 3, b"K\x01", b'{"a": 1}', headers, 1_700_000_000_000)
+    assert "control character" in (env.error or "")
+    attrs = wrap_invalid_record(env, "s", "ns").attrs
+    assert attrs["kafkaheadercesubject"] == "a\ufffdb\ufffdc\ufffd\ufffd"
+    assert attrs["key"] == "K\ufffd"
+
+
 def test_a_value_that_is_not_json_travels_as_base64():
     env = decode("t.dlq", 0, 1, None, b"{not json", [("content-type", b"application/json")])
     wrapped = wrap_invalid_record(env, "s", "ns")

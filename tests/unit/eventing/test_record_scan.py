@@ -149,11 +149,23 @@ def test_a_batch_of_scanned_and_reference_events_is_one_document(monkeypatch):
     )
 
 
-def test_every_ascii_character_in_an_attribute_is_escaped_as_orjson_escapes_it(monkeypatch):
-    text = bytes(range(1, 128)) + "é☃😀".encode()
+def test_every_printable_character_in_an_attribute_is_escaped_as_orjson_escapes_it(monkeypatch):
+    text = bytes(range(0x20, 0x7F)) + "é\u00a0☃\ufffd😀".encode()
     compiled, reference = _both(monkeypatch, _with(ce_subject=text), TELEMETRY)
     assert compiled.item is not None
     assert compiled.item == batch_json([reference])[1:-1]
+
+
+@pytest.mark.parametrize(
+    "char", ["\x00", "\t", "\n", "\x1f", "\x7f", "\x80", "\x9f", "\ufdd0", "\ufffe", "\U0010ffff"]
+)
+def test_a_control_character_or_noncharacter_in_an_attribute_is_refused_by_both(monkeypatch, char):
+    compiled, reference = _both(monkeypatch, _with(ce_subject=f"ab{char}c".encode()), TELEMETRY)
+    assert compiled.item is None
+    assert compiled.error == reference.error
+    assert reference.error is not None
+    assert f"noncharacter U+{ord(char):04X} at position 2" in reference.error
+    assert reference.error.startswith("attribute 'subject' holds the control character")
 
 
 def _json_accepts(value: bytes) -> bool:

@@ -15,10 +15,12 @@ from tests.samples import CONTRACT_TELEMETRY
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-def dead_letter(value: bytes, headers: list, failure: Failure, offset: int = 7) -> list:
+def dead_letter(
+    value: bytes, headers: list, failure: Failure, offset: int = 7, origin_offset: int = 41
+) -> list:
     """What the dead-letter-store's host hands over for one record of satellite-telemetry
     that the dispatcher dead-lettered (the record read back from the .dlq topic)."""
-    original = decode("satellite-telemetry", 0, 41, b"SAT-001", value, headers)
+    original = decode("satellite-telemetry", 0, origin_offset, b"SAT-001", value, headers)
     dlq_headers = dead_letter_headers(original.headers, failure, original.origin)
     env = decode(
         "satellite-telemetry.dlq", 1, offset, b"SAT-001", value, dlq_headers, 1_764_590_400_000
@@ -79,6 +81,17 @@ def test_without_an_id_of_its_own_the_dead_letter_records_identity_is_used():
     assert row.source.endswith("/kafkasources/dead-letter-store#satellite-telemetry.dlq")
     assert row.event_type is None and row.reason.endswith("not valid JSON")
     assert row.body == "\ufffd{oops"  # NUL: PostgreSQL text cannot hold it
+
+
+def test_bad_ids_that_read_the_same_keep_two_rows():
+    failure = Failure("http://127.0.0.1:8082", "undeliverable record: header is not valid UTF-8", 0)
+    rows = [
+        row_from_event(dead_letter(b"{}", [*head, ("ce_id", raw)], failure, o, 31 + o)[0])
+        for o, raw in ((10, b"\xff\xfe\xb3"), (11, b"\xff\xfe\x80"))
+        for head in [[("ce_source", b"/s"), ("ce_type", b"t"), ("ce_specversion", b"1.0")]]
+    ]
+    assert [r.attributes["id"] for r in rows] == ["\ufffd\ufffd\ufffd"] * 2
+    assert [r.event_id for r in rows] == ["satellite-telemetry/0/41", "satellite-telemetry/0/42"]
 
 
 def test_bodies_are_truncated_and_bytes_that_are_not_text_kept_as_base64():
