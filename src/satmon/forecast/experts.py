@@ -117,13 +117,34 @@ def seasonal(z: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]
     """The last cycle repeated ``[B, H]`` for the period in ``PERIODS`` whose shift matches
     the window best, and that best mean |z[t] - z[t-p]| ``[B]``."""
     length = z.shape[1]
-    periods = torch.tensor(list(PERIODS), device=z.device)
-    mismatch = torch.stack([(z[:, p:] - z[:, :-p]).abs().mean(dim=1) for p in PERIODS], dim=1)
+    later, earlier, segment, counts = _period_pairs(length, z.device)
+    diffs = (z[:, later] - z[:, earlier]).abs()  # [B, sum over p of (L - p)]
+    total = torch.zeros(z.shape[0], len(counts), dtype=z.dtype, device=z.device)
+    mismatch = total.index_add_(1, segment, diffs) / counts.to(z.dtype)  # [B, P]
     best, which = mismatch.min(dim=1)  # [B]
+    periods = torch.tensor(list(PERIODS), device=z.device)
     steps = torch.arange(horizon, device=z.device)
     p = periods[which][:, None]  # [B, 1]
     index = length - p + steps[None, :] % p  # [B, H]
     return z.gather(1, index), best
+
+
+_PAIRS: dict[tuple[int, str], tuple[torch.Tensor, ...]] = {}
+
+
+def _period_pairs(length: int, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """For every period ``p`` in ``PERIODS``, the index pairs ``(t, t - p)`` of a window of
+    ``length`` laid end to end, which period each pair belongs to, and the pairs per period
+    (one gather and one segment sum instead of a slice per period: the seasonal expert is
+    most of the models' per-window cost)."""
+    key = (length, str(device))
+    if key not in _PAIRS:
+        later = torch.cat([torch.arange(p, length) for p in PERIODS])
+        earlier = torch.cat([torch.arange(0, length - p) for p in PERIODS])
+        segment = torch.cat([torch.full((length - p,), i) for i, p in enumerate(PERIODS)])
+        counts = torch.tensor([length - p for p in PERIODS])
+        _PAIRS[key] = tuple(t.to(device) for t in (later, earlier, segment, counts))
+    return _PAIRS[key]
 
 
 def polynomial_expert(
@@ -194,10 +215,16 @@ class GatedExperts(nn.Module):
         return self.mix(z, logits, correction)[0]
 
     def mix(
-        self, z: torch.Tensor, logits: torch.Tensor, correction: torch.Tensor
+        self,
+        z: torch.Tensor,
+        logits: torch.Tensor,
+        correction: torch.Tensor,
+        experts: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(forecast ``[B, (S,) H]``, the gate's logits, experts ``[B, K, H]``)."""
-        experts = self.experts(z)
+        """(forecast ``[B, (S,) H]``, the gate's logits, experts ``[B, K, H]``); ``experts``
+        when already computed for ``z`` (the VAE mixes the same window's twice)."""
+        if experts is None:
+            experts = self.experts(z)
         gate = sparsemax(logits)
         shrunk = nn.functional.softshrink(correction, CORRECTION_DEAD_ZONE)
         if gate.dim() == 3:

@@ -101,22 +101,32 @@ class TimeSeriesVAE(nn.Module):
         return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
     def decode(
-        self, latent: torch.Tensor, z: torch.Tensor, features: torch.Tensor
+        self,
+        latent: torch.Tensor,
+        z: torch.Tensor,
+        features: torch.Tensor,
+        experts: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Latent ``[B, Z]`` (or samples ``[B, S, Z]``), the normalised window ``[B, L]`` and
         its features ``[B, F]`` → (reconstruction ``[B, (S,) L]``, normalised forecast
-        ``[B, (S,) H]``). The gate and the correction also see the features."""
-        recon, (forecast, _, _) = self._decode(latent, z, features)
+        ``[B, (S,) H]``). The gate and the correction also see the features. ``experts``:
+        the window's expert forecasts if already computed (``GatedExperts.experts``)."""
+        recon, (forecast, _, _) = self._decode(latent, z, features, experts)
         return recon, forecast
 
     def _decode(
-        self, latent: torch.Tensor, z: torch.Tensor, features: torch.Tensor
+        self,
+        latent: torch.Tensor,
+        z: torch.Tensor,
+        features: torch.Tensor,
+        experts: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """``decode`` with the gate logits and the experts' forecasts (for the loss)."""
         h = self.decoder(latent)
         f = features if h.dim() == 2 else features[:, None, :].expand(-1, h.shape[1], -1)
         hf = torch.cat([h, f], dim=-1)
-        return self.recon_head(h), self.experts.mix(z, self.gate_head(hf), self.correction_head(hf))
+        mixed = self.experts.mix(z, self.gate_head(hf), self.correction_head(hf), experts)
+        return self.recon_head(h), mixed
 
     def loss_function(
         self, x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, line_better: torch.Tensor
@@ -151,13 +161,14 @@ class TimeSeriesVAE(nn.Module):
         z, last, scale = scale_window(x)
         features = window_features(x, z)
         mu, logvar = self.encode(z, features)
-        recon, point = self.decode(mu, z, features)
+        experts = self.experts.experts(z)
+        recon, point = self.decode(mu, z, features, experts)
         rms = (recon - z).pow(2).mean(dim=1, keepdim=True).sqrt()
         out = {"forecast": unscale(point, last, scale), "anomaly_score": rms.double() * scale}
         if with_spread:
             std = torch.exp(0.5 * logvar)
             latent = mu[:, None, :] + std[:, None, :] * self.latent_eps[None, :, :]  # [B, S, Z]
-            _, samples = self.decode(latent, z, features)  # [B, S, H]
+            _, samples = self.decode(latent, z, features, experts)  # [B, S, H]
             ordered = samples.sort(dim=1).values  # [B, S, H]
             centre = _quantile_sorted(ordered, 0.5)
             q_lo = _quantile_sorted(ordered, self.quantiles[0])
