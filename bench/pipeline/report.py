@@ -94,7 +94,11 @@ def report(result: dict[str, Any], path: Path) -> None:
         if pauses is not None:
             table.add_row(
                 "  dispatcher GC pauses over 5 ms",
-                ", ".join(f"+{p['at_s']} s {p['ms']} ms (gen {p['generation']})" for p in pauses)
+                ", ".join(
+                    f"+{p['at_s']} s {p['ms']} ms (gen {p['generation']}, "
+                    f"{p.get('collected', '?')} freed)"
+                    for p in pauses
+                )
                 or "none",
                 "",
             )
