@@ -6,6 +6,7 @@ import queue
 import statistics
 import threading
 import time
+from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -42,8 +43,11 @@ def run_latency(
     import multiprocessing
 
     ensure_topics(make_admin(settings), [sub.topics[0]], partitions=3)
-    stored: list[tuple[int, float]] = []  # (produce time, delay), both ms
-    stages: list[tuple[int, float, float, float]] = []  # produce time, 3 waits (ms)
+    # One flat array of floats per run, five per event (produce time, then the three
+    # waits, then done): lists of tuples would be ~2 tracked objects per event that live
+    # all run, and they alone would set off the young collections of this process, whose
+    # pauses (hundreds of ms here) the run would then measure as the dispatcher's.
+    rows = array("d")
     lock = threading.Lock()
 
     def on_delivered(envs: Sequence[Any], sent_at: float, done_at: float) -> None:
@@ -53,11 +57,11 @@ def run_latency(
                 created = env.timestamp_ms
                 if created:
                     fetched = env.fetched_at * 1000
-                    stored.append((created, done_ms - created))
-                    stages.append(
-                        (created, fetched - created, sent_ms - fetched, done_ms - sent_ms)
+                    rows.extend(
+                        (created, fetched - created, sent_ms - fetched, done_ms - sent_ms, done_ms)
                     )
 
+    gc_pauses = _GcPauses()
     dispatcher = Dispatcher([sub], settings=settings, on_delivered=on_delivered)
     dispatcher.start()
     probe = f"{prefix}-PROBE"
@@ -76,6 +80,7 @@ def run_latency(
         if not dispatcher.wait_ready(60):
             raise RuntimeError("the latency consumer got no partitions")
         poller.start()
+        gc_pauses.start()
         producer.start()
         producer.join(warmup + seconds + 60)
         if producer.exitcode != 0:
@@ -93,8 +98,11 @@ def run_latency(
             poller.join(10)
             if poller.is_alive():
                 poller.terminate()
+        gc_pauses.stop()
         dispatcher.stop.set()
         dispatcher.join(30)
+    stored = [(int(rows[i]), rows[i + 4] - rows[i]) for i in range(0, len(rows), 5)]
+    stages = [(int(rows[i]), rows[i + 1], rows[i + 2], rows[i + 3]) for i in range(0, len(rows), 5)]
     measured_from = min((created for created, _ in stored), default=0) + warmup * 1000
     steady = [delay for created, delay in stored if created >= measured_from]
     waits = [s[1:] for s in stages if s[0] >= measured_from]
@@ -109,16 +117,17 @@ def run_latency(
         # where the steady-state events waited: CreateTime → the dispatcher's fetch, →
         # the start of their POST (batch window, in-flight limit), → its 2xx (the writer
         # and VictoriaMetrics)
-        "stages_ms": {
-            name: percentiles([w[i] for w in waits])
-            for i, name in enumerate(("kafka_to_poll", "poll_to_send", "send_to_2xx"))
-        },
+        "stages_ms": {name: percentiles([w[i] for w in waits]) for i, name in enumerate(STAGES)},
         "queryable_ms": percentiles(visible),
         "queryable_probes": len(visible),
         "queryable_via": "/api/v1/export (raw samples)",
         "new_series_visible_ms": new_series_ms,
         "measured_from": _iso(measured_from) if stored else None,
         "slow_seconds": slow_seconds(stored, measured_from, SLOW_MS),
+        # the events over SLOW_MS only: which wait made them slow
+        "slow_stages": slow_stages(stages, measured_from, SLOW_MS),
+        # the collector's pauses in this process (the dispatcher's) over 5 ms
+        "gc_pauses_ms": gc_pauses.summary(measured_from),
         # the stack's PingSource fires on each minute ("* * * * *")
         "minute_ticks_at_s": minute_offsets(measured_from, seconds) if stored else [],
     }
@@ -142,6 +151,68 @@ def slow_seconds(
         {"second": s, "slow": len(delays), "max_ms": round(max(delays), 1)}
         for s, delays in sorted(seconds.items())
     ]
+
+
+STAGES = ("kafka_to_poll", "poll_to_send", "send_to_2xx")
+
+
+def slow_stages(
+    stages: Sequence[tuple[int, float, float, float]], start_ms: float, slow_ms: float
+) -> dict[str, Any]:
+    """For the events over ``slow_ms``: each wait's percentiles and how many events had
+    their longest wait in that stage."""
+    slow = [s[1:] for s in stages if s[0] >= start_ms and sum(s[1:]) > slow_ms]
+    longest = {name: 0 for name in STAGES}
+    for waits in slow:
+        longest[STAGES[max(range(3), key=lambda i: waits[i])]] += 1
+    return {
+        "events": len(slow),
+        "longest_wait_in": longest,
+        "waits_ms": {name: percentiles([w[i] for w in slow]) for i, name in enumerate(STAGES)},
+    }
+
+
+class _GcPauses:
+    """Times the cyclic collector's runs in this process with ``gc.callbacks``."""
+
+    def __init__(self, over_ms: float = 5.0) -> None:
+        self.over_ms = over_ms
+        # (start ms, length ms, generation, objects freed as cyclic garbage)
+        self.pauses: list[tuple[float, float, int, int]] = []
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.time()
+        else:
+            length = (time.time() - self._began) * 1000
+            if length > self.over_ms:
+                self.pauses.append(
+                    (self._began * 1000, length, info["generation"], info["collected"])
+                )
+
+    def start(self) -> None:
+        import gc
+
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        import gc
+
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def summary(self, start_ms: float) -> list[dict[str, Any]]:
+        return [
+            {
+                "at_s": round((t - start_ms) / 1000, 2),
+                "ms": round(ms, 1),
+                "generation": g,
+                "collected": freed,
+            }
+            for t, ms, g, freed in self.pauses
+            if t >= start_ms
+        ]
 
 
 def minute_offsets(start_ms: float, seconds: float) -> list[int]:

@@ -83,6 +83,25 @@ def report(result: dict[str, Any], path: Path) -> None:
                 text += f" (most: +{worst['second']} s, {worst['slow']} events)"
             text += "".join(f"; a tick at +{t} s" for t in lat.get("minute_ticks_at_s", []))
             table.add_row(f"  seconds with an event over {GOAL_P99_MS:.0f} ms", text, "")
+        slow_st = lat.get("slow_stages")
+        if slow_st and slow_st["events"]:
+            table.add_row(
+                "  the slow events' longest wait: Kafka→poll, poll→POST, POST→2xx",
+                ", ".join(str(n) for n in slow_st["longest_wait_in"].values()) + " events",
+                "",
+            )
+        pauses = lat.get("gc_pauses_ms")
+        if pauses is not None:
+            table.add_row(
+                "  dispatcher GC pauses over 5 ms",
+                ", ".join(
+                    f"+{p['at_s']} s {p['ms']} ms (gen {p['generation']}, "
+                    f"{p.get('collected', '?')} freed)"
+                    for p in pauses
+                )
+                or "none",
+                "",
+            )
         every = lat.get("stored_all_ms")
         if every:
             table.add_row(
