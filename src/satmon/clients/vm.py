@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from orjson import dumps as _dumps
 
+from satmon.clients.responses import release
 from satmon.contract.events import METRIC_PREFIX, METRICS, Telemetry
 from satmon.errors import PermanentError, TransientError
 
@@ -139,7 +140,7 @@ class VictoriaMetrics:
             )
         if response.status_code >= 400:
             raise PermanentError(f"VictoriaMetrics refused the {what}: {response.text[:200]}")
-        return response
+        return release(response)
 
 
 def metric_selector(metric: str, satellite_id: str | None = None) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from satmon.clients.responses import release
 from satmon.eventing.delivery import DeliveryPolicy, Outcome, classify, parse_retry_after
 from satmon.eventing.dlq import Failure
 from satmon.eventing.records import Envelope, batch_json, binary_http
@@ -173,11 +174,13 @@ class Sender:
             return Answer(None, b"", None, f"timeout after {self.policy.timeout}s: {exc!r}")
         except httpx.TransportError as exc:
             return Answer(None, b"", None, f"transport error: {exc!r}")
-        return Answer(
+        answer = Answer(
             response.status_code,
             response.content,
             parse_retry_after(response.headers.get("Retry-After")),
         )
+        release(response)
+        return answer
 
     def _failure(self, answer: Answer, attempts: int) -> Failure:
         if answer.status is None:
