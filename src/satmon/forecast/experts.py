@@ -135,8 +135,8 @@ _PAIRS: dict[tuple[int, str], tuple[torch.Tensor, ...]] = {}
 def _period_pairs(length: int, device: torch.device) -> tuple[torch.Tensor, ...]:
     """For every period ``p`` in ``PERIODS``, the index pairs ``(t, t - p)`` of a window of
     ``length`` laid end to end, which period each pair belongs to, and the pairs per period
-    (one gather and one segment sum instead of a slice per period: the seasonal expert is
-    most of the models' per-window cost)."""
+    (one gather and one segment sum instead of a slice per period: at batch 1 the
+    seasonal expert was the largest single cost of a forecast)."""
     key = (length, str(device))
     if key not in _PAIRS:
         later = torch.cat([torch.arange(p, length) for p in PERIODS])
