@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import queue
 import statistics
 import threading
@@ -192,13 +193,9 @@ class _GcPauses:
                 )
 
     def start(self) -> None:
-        import gc
-
         gc.callbacks.append(self._callback)
 
     def stop(self) -> None:
-        import gc
-
         if self._callback in gc.callbacks:
             gc.callbacks.remove(self._callback)
 

@@ -95,8 +95,7 @@ def report(result: dict[str, Any], path: Path) -> None:
             table.add_row(
                 "  dispatcher GC pauses over 5 ms",
                 ", ".join(
-                    f"+{p['at_s']} s {p['ms']} ms (gen {p['generation']}, "
-                    f"{p.get('collected', '?')} freed)"
+                    f"+{p['at_s']} s {p['ms']} ms (gen {p['generation']}, {p['collected']} freed)"
                     for p in pauses
                 )
                 or "none",

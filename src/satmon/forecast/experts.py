@@ -117,12 +117,11 @@ def seasonal(z: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]
     """The last cycle repeated ``[B, H]`` for the period in ``PERIODS`` whose shift matches
     the window best, and that best mean |z[t] - z[t-p]| ``[B]``."""
     length = z.shape[1]
-    later, earlier, segment, counts = _period_pairs(length, z.device)
+    later, earlier, segment, counts, periods = _period_pairs(length, z.device)
     diffs = (z[:, later] - z[:, earlier]).abs()  # [B, sum over p of (L - p)]
     total = torch.zeros(z.shape[0], len(counts), dtype=z.dtype, device=z.device)
     mismatch = total.index_add_(1, segment, diffs) / counts.to(z.dtype)  # [B, P]
     best, which = mismatch.min(dim=1)  # [B]
-    periods = torch.tensor(list(PERIODS), device=z.device)
     steps = torch.arange(horizon, device=z.device)
     p = periods[which][:, None]  # [B, 1]
     index = length - p + steps[None, :] % p  # [B, H]
@@ -134,16 +133,17 @@ _PAIRS: dict[tuple[int, str], tuple[torch.Tensor, ...]] = {}
 
 def _period_pairs(length: int, device: torch.device) -> tuple[torch.Tensor, ...]:
     """For every period ``p`` in ``PERIODS``, the index pairs ``(t, t - p)`` of a window of
-    ``length`` laid end to end, which period each pair belongs to, and the pairs per period
-    (one gather and one segment sum instead of a slice per period: at batch 1 the
-    seasonal expert was the largest single cost of a forecast)."""
+    ``length`` laid end to end, which period each pair belongs to, the pairs per period and
+    the periods themselves (one gather and one segment sum instead of a slice per period:
+    at batch 1 the seasonal expert was the largest single cost of a forecast)."""
     key = (length, str(device))
     if key not in _PAIRS:
         later = torch.cat([torch.arange(p, length) for p in PERIODS])
         earlier = torch.cat([torch.arange(0, length - p) for p in PERIODS])
         segment = torch.cat([torch.full((length - p,), i) for i, p in enumerate(PERIODS)])
         counts = torch.tensor([length - p for p in PERIODS])
-        _PAIRS[key] = tuple(t.to(device) for t in (later, earlier, segment, counts))
+        periods = torch.tensor(list(PERIODS))
+        _PAIRS[key] = tuple(t.to(device) for t in (later, earlier, segment, counts, periods))
     return _PAIRS[key]
 
 
