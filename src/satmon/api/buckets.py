@@ -2,10 +2,13 @@
 VictoriaMetrics' rollups over exactly each slot's samples (never ``query_range``'s
 filled steps: a slot without samples has ``count = 0`` and no min / max / avg).
 
-Slots are aligned to multiples of their width since the epoch, so the same range asked
-twice hits VictoriaMetrics' cache; slot ``i`` holds the samples with
-``start_i <= t < start_i + width`` (the rollup window ``[w]`` ends at ``start_i + w``;
-``offset 1ms`` makes it half-open on the right, as the slot is).
+Slots are aligned to multiples of their width since the epoch and the query is
+evaluated at each slot's end, a multiple of its step: VictoriaMetrics then caches the
+answer and a range asked again only computes its newest slots (any ``offset`` that is
+no multiple of the step would switch that cache off). Slot ``i`` holds the samples with
+``start_i < t <= start_i + width``, the rollup window ``[w]`` that ends at
+``start_i + w``: VictoriaMetrics' (and Prometheus') own window convention. All four
+aggregates come from one ``aggr_over_time`` over the window's samples.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from typing import Any
 from satmon.api.samples import selector
 from satmon.contract.events import METRIC_PREFIX
 
-AGGREGATES = ("min", "max", "avg", "count")
+AGGREGATES = {
+    "min_over_time": "min",
+    "max_over_time": "max",
+    "avg_over_time": "avg",
+    "count_over_time": "count",
+}
+"""VictoriaMetrics' rollup function → the aggregate it fills."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,9 @@ class Slots:
 
 
 def slots_for(start_ms: int, end_ms: int, buckets: int) -> Slots:
-    """About ``buckets`` slots covering [start, end): a width of whole seconds when the
-    span allows (whole milliseconds below), aligned to multiples of the width."""
+    """About ``buckets`` slots covering the range: a width of whole seconds when the
+    span allows (whole milliseconds below), aligned to multiples of the width. As the
+    slots are open on the left, an aligned range's buckets hold (start, end]."""
     span = max(end_ms - start_ms, 1)
     width = math.ceil(span / buckets)
     if width >= 1000:
@@ -74,12 +84,9 @@ def bucket_query(metrics: Sequence[str], satellite: str, width_ms: int) -> str:
     ``metrics`` are contract metric names and ``satellite`` an id that passed the
     contract's pattern and exists: nothing else of a request reaches the text.
     """
+    functions = ", ".join(f'"{name}"' for name in AGGREGATES)
     series = selector(metrics, satellite)
-    window = f"[{width_ms}ms] offset 1ms"
-    return (
-        f"union(rollup({series}{window}) keep_metric_names, "
-        f'label_set(count_over_time({series}{window}) keep_metric_names, "rollup", "count"))'
-    )
+    return f"aggr_over_time(({functions}), {series}[{width_ms}ms]) keep_metric_names"
 
 
 def columns_from(result: Sequence[dict[str, Any]], slots: Slots) -> dict[str, BucketColumns]:
@@ -88,8 +95,8 @@ def columns_from(result: Sequence[dict[str, Any]], slots: Slots) -> dict[str, Bu
     for series in result:
         labels = series["metric"]
         metric = labels.get("__name__", "").removeprefix(METRIC_PREFIX)
-        aggregate = labels.get("rollup")
-        if not metric or aggregate not in AGGREGATES:
+        aggregate = AGGREGATES.get(labels.get("rollup", ""))
+        if not metric or aggregate is None:
             continue
         columns = out.get(metric)
         if columns is None:

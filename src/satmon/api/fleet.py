@@ -2,7 +2,10 @@
 and the latest values, from VictoriaMetrics.
 
 Every query text here is fixed or built from ids VictoriaMetrics itself returned.
-First-seen times never move, so they are kept per process once known.
+First-seen times never move, so they are kept per process once known; a satellite's
+cadence and latest values only change with a new last sample, so they are kept per
+process with the last-seen time they belong to, and only satellites that sent
+something since are read again (a fleet of thousands costs its active satellites).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from satmon.contract.events import METRICS, SATELLITE_ID_PATTERN
 
 STALE_CADENCES = 3
 CADENCE_WINDOW_S = 600.0
+CADENCE_SAMPLES = 64
+"""About this many of a satellite's last samples give its cadence (median interval):
+the window shrinks to hold them, so a 100 Hz satellite costs what a 1 Hz one does."""
 RECENT_S = 3600.0
 _VALID = re.compile(SATELLITE_ID_PATTERN)
 _PARALLEL = 8
@@ -41,12 +47,21 @@ async def describe_fleet(
     missing = [i for i in ids if i not in first_seen]
     if missing:
         first_seen.update(await _times(vm, "tfirst_over_time", missing, now, lookback_s))
+    recent = directory.recent
+    changed = [i for i in ids if i in last and recent.get(i, (None,))[0] != last[i]]
+    counts = await _times(vm, "count_over_time", None, now, CADENCE_WINDOW_S) if changed else {}
     gate = asyncio.Semaphore(_PARALLEL)
 
     async def one(sat: str) -> SatelliteInfo:
-        async with gate:
-            seen = last.get(sat)
-            cadence, latest = (None, {}) if seen is None else await _recent(vm, sat, seen)
+        seen = last.get(sat)
+        cadence: float | None = None
+        latest: dict[str, float] = {}
+        if seen is not None:
+            if recent.get(sat, (None,))[0] != seen:
+                async with gate:
+                    found = await _recent(vm, sat, seen, _window_s(counts.get(sat)))
+                recent[sat] = (seen, *found)
+            _, cadence, latest = recent[sat]
         stale = seen is None or now - seen > STALE_CADENCES * (cadence or 1.0)
         return SatelliteInfo(
             id=sat,
@@ -118,13 +133,20 @@ async def _times_of(
     }
 
 
+def _window_s(count: float | None) -> float:
+    """The cadence window: the last ``CADENCE_SAMPLES`` samples at the rate ``count`` (in
+    the last ``CADENCE_WINDOW_S``) shows, the whole window when the count is unknown."""
+    if not count or count <= CADENCE_SAMPLES:
+        return CADENCE_WINDOW_S
+    return max(CADENCE_WINDOW_S * CADENCE_SAMPLES / count, 0.001)
+
+
 async def _recent(
-    vm: VictoriaMetricsReader, sat: str, seen_s: float
+    vm: VictoriaMetricsReader, sat: str, seen_s: float, window_s: float
 ) -> tuple[float | None, dict[str, float]]:
-    """(median sample interval, each metric's value at ``seen_s``)."""
-    presence = await vm.export(
-        samples.selector(["altitude"], sat), seen_s - CADENCE_WINDOW_S, seen_s
-    )
+    """(median sample interval over ``window_s`` up to ``seen_s``, each metric's value at
+    ``seen_s``)."""
+    presence = await vm.export(samples.selector(["altitude"], sat), seen_s - window_s, seen_s)
     stamps = samples.by_metric(presence).get("altitude", ([], []))[0]
     cadence = float(np.median(np.diff(stamps))) / 1000 if len(stamps) > 1 else None
     at_last = samples.by_metric(

@@ -38,8 +38,12 @@ def test_slots_are_aligned_whole_seconds_covering_the_range() -> None:
 def test_missing_slots_are_count_zero_without_figures() -> None:
     slots = slots_for(T0_MS, T0_MS + 3 * 60_000, 3)
     end = lambda i: (slots.first_ms + (i + 1) * 60_000) / 1000  # noqa: E731
-    figures = {"count": ("60", "5"), "min": ("3.1", "3.3"), "max": ("3.2", "3.4")}
-    figures["avg"] = ("3.15", "3.35")
+    figures = {
+        "count_over_time": ("60", "5"),
+        "min_over_time": ("3.1", "3.3"),
+        "max_over_time": ("3.2", "3.4"),
+        "avg_over_time": ("3.15", "3.35"),
+    }
     result = [
         {
             "metric": {"__name__": "satellite_battery", "rollup": name},
@@ -55,7 +59,8 @@ def test_missing_slots_are_count_zero_without_figures() -> None:
 def test_bucket_query_holds_only_contract_names_and_the_satellite() -> None:
     query = bucket_query(["temperature", "battery"], "SAT-001", 60_000)
     assert '{__name__=~"satellite_temperature|satellite_battery",satellite_id="SAT-001"}' in query
-    assert query.count("[60000ms] offset 1ms") == 2 and "count_over_time(" in query
+    assert query.count("[60000ms]") == 1 and "offset" not in query  # offset: no cache
+    assert query.startswith("aggr_over_time(") and '"count_over_time"' in query
 
 
 def test_alignment_and_errors_against_persistence() -> None:

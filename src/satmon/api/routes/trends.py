@@ -92,6 +92,7 @@ async def raw(
         )
         found = samples.by_metric(exported)
         body |= {"mode": "samples", "bucket_ms": None, "series": []}
+        body["samples"] = sum(len(found.get(name, ((), ()))[0]) for name in metrics)
         for name in metrics:
             stamps, values = found.get(name, ([], []))
             body["series"].append(  # type: ignore[attr-defined]

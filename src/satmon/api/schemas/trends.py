@@ -16,7 +16,8 @@ class RawSeries(BaseModel):
     metric: str
     unit: str
     timestamps: list[int] = Field(
-        description="ms since the epoch: each sample's, or each bucket's start"
+        description="ms since the epoch: each sample's, or each bucket's start (a bucket "
+        "holds the samples with start < t <= start + bucket_ms)"
     )
     values: list[float] | None = Field(None, description="samples mode: every sample's value")
     count: list[int] | None = Field(None, description="buckets mode: samples in the bucket")
