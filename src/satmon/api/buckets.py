@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from satmon.api.samples import selector
 from satmon.contract.events import METRIC_PREFIX
@@ -65,17 +67,22 @@ def slots_for(start_ms: int, end_ms: int, buckets: int) -> Slots:
 
 @dataclass
 class BucketColumns:
-    """One metric's slots, column-wise; min / max / avg are None where count is 0."""
+    """One metric's slots, column-wise, as arrays: min / max / avg are NaN where count is
+    0 (``orjson`` with ``OPT_SERIALIZE_NUMPY`` writes NaN as null)."""
 
-    count: list[int]
-    min: list[float | None]
-    max: list[float | None]
-    avg: list[float | None]
-    total: int = field(default=0)
+    count: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    avg: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> BucketColumns:
-        return cls([0] * n, [None] * n, [None] * n, [None] * n)
+        nan = np.full(n, np.nan)
+        return cls(np.zeros(n, dtype=np.int64), nan, nan.copy(), nan.copy())
+
+    @property
+    def total(self) -> int:
+        return int(self.count.sum())
 
 
 def bucket_query(metrics: Sequence[str], satellite: str, width_ms: int) -> str:
@@ -96,19 +103,18 @@ def columns_from(result: Sequence[dict[str, Any]], slots: Slots) -> dict[str, Bu
         labels = series["metric"]
         metric = labels.get("__name__", "").removeprefix(METRIC_PREFIX)
         aggregate = AGGREGATES.get(labels.get("rollup", ""))
-        if not metric or aggregate is None:
+        if not metric or aggregate is None or not series["values"]:
             continue
         columns = out.get(metric)
         if columns is None:
             columns = out[metric] = BucketColumns.empty(slots.count)
-        target: list[Any] = getattr(columns, aggregate)
-        for stamp, raw in series["values"]:
-            index = round((float(stamp) * 1000 - slots.width_ms - slots.first_ms) / slots.width_ms)
-            if 0 <= index < slots.count:
-                target[index] = int(float(raw)) if aggregate == "count" else float(raw)
-    for columns in out.values():
-        columns.total = sum(columns.count)
-        for i, n in enumerate(columns.count):  # a slot without samples has no figures
-            if n == 0:
-                columns.min[i] = columns.max[i] = columns.avg[i] = None
+        stamps, texts = zip(*series["values"], strict=True)  # (s, "value") pairs
+        ends_ms = np.array(stamps, dtype=np.float64) * 1000
+        index = np.rint((ends_ms - slots.width_ms - slots.first_ms) / slots.width_ms)
+        inside = (index >= 0) & (index < slots.count)
+        target: np.ndarray = getattr(columns, aggregate)
+        target[index[inside].astype(np.int64)] = np.array(texts, dtype=np.float64)[inside]
+    for columns in out.values():  # a slot without samples has no figures
+        empty = columns.count == 0
+        columns.min[empty] = columns.max[empty] = columns.avg[empty] = np.nan
     return out

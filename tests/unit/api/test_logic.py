@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import orjson
 import pytest
 
 from satmon.api.buckets import bucket_query, columns_from, slots_for
@@ -52,8 +54,13 @@ def test_missing_slots_are_count_zero_without_figures() -> None:
         for name, (first, third) in figures.items()
     ]
     columns = columns_from(result, slots)["battery"]
-    assert columns.count == [60, 0, 5] and columns.total == 65
-    assert columns.min == [3.1, None, 3.3] and columns.avg == [3.15, None, 3.35]
+    assert columns.count.tolist() == [60, 0, 5] and columns.total == 65
+    assert orjson.loads(orjson.dumps(columns.min, option=orjson.OPT_SERIALIZE_NUMPY)) == [
+        3.1,
+        None,
+        3.3,
+    ]
+    assert columns.avg[0] == 3.15 and np.isnan(columns.avg[1]) and columns.avg[2] == 3.35
 
 
 def test_bucket_query_holds_only_contract_names_and_the_satellite() -> None:

@@ -114,7 +114,9 @@ async def raw(
                     "avg": c.avg,
                 }
             )
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
 
 
 @router.get("/metrics", summary="Metrics with units and physical ranges")
