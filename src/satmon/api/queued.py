@@ -3,7 +3,10 @@
 A submit waits until its job shows as queued, but the rows of the submits that arrive
 while one write runs go together in the next: one transaction for many jobs instead
 of a transaction (and a thread hop) each. Kafka already has every job here, so a write
-that fails loses nothing: the result store records the same rows from the events.
+that fails loses nothing: the result store records the same rows from the events. For
+the same reason a write does not wait for PostgreSQL's WAL flush (``durable=False``):
+the row is visible to every reader before the 202, only a PostgreSQL crash could lose it,
+and then the result store writes it again.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class QueuedRows:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await run_in_threadpool(upsert_rows, self.db, [row for row, _ in batch])
+                rows = [row for row, _ in batch]
+                await run_in_threadpool(upsert_rows, self.db, rows, durable=False)
             except (TransientError, Unavailable) as exc:
                 log.warning("%d queued rows wait for the result store: %s", len(batch), exc)
             except Exception:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from cloudevents.http import CloudEvent
 from pydantic import (
     BaseModel,
@@ -223,8 +224,30 @@ def to_kafka(event: CloudEvent) -> tuple[bytes | None, bytes, list[tuple[str, st
     elif isinstance(data, bytes):
         value = data
     else:
-        value = json.dumps(data, separators=(",", ":")).encode()
+        value = json_value(data)
     return key, value, headers
+
+
+_ORJSON_REFUSES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""What the stdlib refused stays refused (a TypeError, as before)."""
+
+
+def json_value(data: Any) -> bytes:
+    """``data`` as compact JSON, with orjson (a tenth of the stdlib's cost: the API's submit
+    sends 1,000 of these a second) wherever that decodes to the same value.
+
+    The stdlib writes the rest, as it always did: NaN and ±Infinity (orjson would write
+    ``null``: any ``null`` in orjson's output goes the old way), and what orjson refuses
+    (non-string keys, integers beyond 64 bits, datetimes, dataclasses). orjson's bytes may differ
+    from the stdlib's only in how they spell the same value (``1e16`` for ``1e+16``, UTF-8
+    for ``\\u`` escapes)."""
+    try:
+        out = orjson.dumps(data, option=_ORJSON_REFUSES)
+    except orjson.JSONEncodeError:
+        out = b"null"
+    if b"null" in out:
+        return json.dumps(data, separators=(",", ":")).encode()
+    return out
 
 
 def from_kafka(

@@ -22,7 +22,7 @@ from satmon.contract.events import (
     TYPE_FORECAST_STARTED,
     EventError,
 )
-from satmon.contract.forecast import parse_outcome, parse_request
+from satmon.contract.forecast import ForecastRequest, parse_outcome, parse_request
 from satmon.contract.rejections import Rejected, parse_each
 from satmon.store.results import COLUMNS, upsert_rows
 
@@ -59,16 +59,7 @@ def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
                 failure,
                 None,
             )
-        return (
-            req.job_id,
-            req.satellite_id,
-            req.metric,
-            req.model,
-            status,
-            req.trigger,
-            req.requested_at,
-            *([None] * 11),
-        )
+        return queued_row(req)
     out = parse_outcome(event)
     completed_at = out.completed_at
     if completed_at is None and status in ("failed", "completed"):
@@ -92,6 +83,21 @@ def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
         out.anomaly_score,
         out.error,
         out.latency_ms,
+    )
+
+
+def queued_row(req: ForecastRequest) -> tuple[Any, ...]:
+    """The row of a job that waits in the queue: what its ``forecast.requested`` event
+    records (the API writes it from the request it just sent, without parsing it back)."""
+    return (
+        req.job_id,
+        req.satellite_id,
+        req.metric,
+        req.model,
+        "queued",
+        req.trigger,
+        req.requested_at,
+        *([None] * 11),
     )
 
 

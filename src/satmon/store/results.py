@@ -53,12 +53,20 @@ UPSERT = (
 )
 
 
-def upsert_rows(pool: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Apply rows in order in one transaction; any database trouble is transient."""
+def upsert_rows(pool: Any, rows: Sequence[tuple[Any, ...]], *, durable: bool = True) -> None:
+    """Apply rows in order in one transaction; any database trouble is transient.
+
+    ``durable=False`` commits without waiting for the WAL flush (``synchronous_commit =
+    off`` for this transaction only): the rows are visible to every reader once this
+    returns, but a PostgreSQL crash may lose the last fraction of a second of them. For
+    rows that something else writes again anyway (the API's queued rows: the result store
+    records the same rows from the events on Kafka)."""
     import psycopg
 
     try:
         with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if not durable:
+                cur.execute("SET LOCAL synchronous_commit = off")
             cur.executemany(UPSERT, rows)
     except psycopg.OperationalError as exc:
         raise TransientError(f"PostgreSQL unavailable: {exc}") from exc

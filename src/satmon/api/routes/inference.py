@@ -10,14 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Response
 from starlette.concurrency import run_in_threadpool
 
-from satmon.api.deps import (
-    CallerToken,
-    DatabaseDep,
-    PublisherDep,
-    QueuedRowsDep,
-    SatellitesDep,
-    read_access,
-)
+from satmon.api.deps import CallerToken, DatabaseDep, ResourcesDep, read_access
 from satmon.api.problems import Problem
 from satmon.api.schemas.inference import (
     ForecastPoint,
@@ -29,7 +22,7 @@ from satmon.api.schemas.inference import (
 )
 from satmon.contract.events import TOPIC_REQUESTS, TYPE_FORECAST_REQUESTED, make_event
 from satmon.contract.forecast import SHORT_NAMES, ForecastRequest
-from satmon.pipeline.result_store import row_from_event
+from satmon.pipeline.result_store import queued_row
 from satmon.store.results import fetch_job
 
 log = logging.getLogger(__name__)
@@ -54,6 +47,7 @@ IdempotencyKey = Annotated[
 @router.post(
     "/submit",
     status_code=202,
+    response_model=SubmitAccepted,
     summary="Queue a forecast job",
     responses={
         401: {"description": "no or a wrong bearer token"},
@@ -62,25 +56,26 @@ IdempotencyKey = Annotated[
 )
 async def submit(
     body: SubmitRequest,
-    response: Response,
     _token: CallerToken,
-    directory: SatellitesDep,
-    publisher: PublisherDep,
-    db: DatabaseDep,
-    queued: QueuedRowsDep,
+    held: ResourcesDep,
     idempotency_key: IdempotencyKey = None,
-) -> SubmitAccepted:
+) -> Response:
     """Emit ``forecast.requested`` on ``inference.requests`` (acks=all) and answer 202 with
-    the job id once Kafka has it; ``Location`` points at the result."""
-    satellite = await directory.require(body.satellite, "body.satellite")
+    the job id once Kafka has it; ``Location`` points at the result.
+
+    The hot path of the API (1,000 submits/s is a goal): one dependency for the clients
+    instead of one each, the answer serialised by its model straight to bytes (FastAPI's
+    response validation would only check it again), the queued row built from the request
+    rather than parsed back from the event."""
+    satellite = await held.satellites.require(body.satellite, "body.satellite")
     model = SHORT_NAMES.get(body.model, body.model)
-    job_id = str(uuid.uuid4())
-    if idempotency_key is not None:
+    if idempotency_key is None:
+        job_id = str(uuid.uuid4())
+    else:
         job_id = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key))
-        earlier = await run_in_threadpool(_job_row, db, job_id)
+        earlier = await run_in_threadpool(_job_row, held.db, job_id)
         if earlier is not None:
             _same_request_or_409(earlier, satellite, body.metric, model)
-            response.headers["Location"] = RESULT_PATH.format(job_id)
             return _accepted(earlier["job_id"], earlier["status"], earlier, earlier["requested_at"])
     request = ForecastRequest(
         job_id=job_id,
@@ -97,13 +92,12 @@ async def submit(
         key=satellite,
         event_id=job_id,
     )
-    await publisher.publish(TOPIC_REQUESTS, event)
+    await held.publisher.publish(TOPIC_REQUESTS, event)
     log.info(
         "queued forecast job",
         extra={"job_id": job_id, "satellite": satellite, "metric": body.metric, "model": model},
     )
-    await queued.record(row_from_event(event))  # the job shows as queued at once
-    response.headers["Location"] = RESULT_PATH.format(job_id)
+    await held.queued.record(queued_row(request))  # the job shows as queued at once
     fields = {"satellite_id": satellite, "metric": body.metric, "model": model}
     return _accepted(job_id, "queued", fields, request.requested_at or datetime.now(UTC))
 
@@ -178,10 +172,9 @@ def _same_request_or_409(row: dict[str, Any], satellite: str, metric: str, model
         )
 
 
-def _accepted(
-    job_id: str, status: str, fields: dict[str, Any], requested_at: datetime
-) -> SubmitAccepted:
-    return SubmitAccepted(
+def _accepted(job_id: str, status: str, fields: dict[str, Any], requested_at: datetime) -> Response:
+    """The 202: the job as ``SubmitAccepted``, ``Location`` its result."""
+    accepted = SubmitAccepted(
         job_id=job_id,
         status=status,
         satellite=fields["satellite_id"],
@@ -189,6 +182,12 @@ def _accepted(
         model=fields["model"],
         requested_at=requested_at,
         links=job_links(job_id),
+    )
+    return Response(
+        accepted.model_dump_json(),
+        202,
+        {"Location": RESULT_PATH.format(job_id)},
+        media_type="application/json",
     )
 
 
