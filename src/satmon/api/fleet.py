@@ -20,7 +20,6 @@ import numpy as np
 
 from satmon.api import samples
 from satmon.api.satellites import PRESENCE_METRIC, SatelliteDirectory
-from satmon.api.schemas.trends import SatelliteInfo
 from satmon.api.upstream.vm import VictoriaMetricsReader
 from satmon.contract.events import METRICS, SATELLITE_ID_PATTERN
 
@@ -39,7 +38,9 @@ IDS_PER_QUERY_CHARS = 8192
 
 async def describe_fleet(
     directory: SatelliteDirectory, vm: VictoriaMetricsReader, lookback_s: float
-) -> list[SatelliteInfo]:
+) -> list[dict[str, Any]]:
+    """One ``SatelliteInfo`` per satellite, as plain dicts (thousands of them: the route
+    writes them with orjson, in the same bytes the model would)."""
     ids = sorted(i for i in await directory.known() if _VALID.match(i))
     now = time.time()
     last = await _last_seen(vm, ids, now, lookback_s)
@@ -48,31 +49,36 @@ async def describe_fleet(
     if missing:
         first_seen.update(await _times(vm, "tfirst_over_time", missing, now, lookback_s))
     recent = directory.recent
-    changed = [i for i in ids if i in last and recent.get(i, (None,))[0] != last[i]]
-    counts = await _times(vm, "count_over_time", None, now, CADENCE_WINDOW_S) if changed else {}
-    gate = asyncio.Semaphore(_PARALLEL)
+    async with directory.recent_lock:  # callers at once share one read of what changed
+        changed = [i for i in ids if i in last and recent.get(i, (-1.0,))[0] < last[i]]
+        if changed:
+            counts = await _times(vm, "count_over_time", None, now, CADENCE_WINDOW_S)
+            gate = asyncio.Semaphore(_PARALLEL)
 
-    async def one(sat: str) -> SatelliteInfo:
+            async def read(sat: str) -> None:
+                async with gate:
+                    found = await _recent(vm, sat, last[sat], _window_s(counts.get(sat)))
+                recent[sat] = (last[sat], *found)
+
+            await asyncio.gather(*(read(sat) for sat in changed))
+
+    def info(sat: str) -> dict[str, Any]:
         seen = last.get(sat)
         cadence: float | None = None
         latest: dict[str, float] = {}
-        if seen is not None:
-            if recent.get(sat, (None,))[0] != seen:
-                async with gate:
-                    found = await _recent(vm, sat, seen, _window_s(counts.get(sat)))
-                recent[sat] = (seen, *found)
+        if seen is not None and sat in recent:
             _, cadence, latest = recent[sat]
         stale = seen is None or now - seen > STALE_CADENCES * (cadence or 1.0)
-        return SatelliteInfo(
-            id=sat,
-            first_seen=_moment(first_seen.get(sat)),
-            last_seen=_moment(seen),
-            cadence_s=cadence,
-            stale=stale,
-            latest=latest,
-        )
+        return {
+            "id": sat,
+            "first_seen": _moment(first_seen.get(sat)),
+            "last_seen": _moment(seen),
+            "cadence_s": cadence,
+            "stale": stale,
+            "latest": latest,
+        }
 
-    return list(await asyncio.gather(*(one(sat) for sat in ids)))
+    return [info(sat) for sat in ids]
 
 
 async def _last_seen(

@@ -32,6 +32,7 @@ class SatelliteDirectory:
         """Each satellite's first sample (s), kept once known: it never moves."""
         self.recent: dict[str, tuple[float, float | None, dict[str, float]]] = {}
         """Each satellite's (last seen, cadence, latest values), read at that last seen."""
+        self.recent_lock = asyncio.Lock()
         self._fetched = float("-inf")
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Future[frozenset[str]] | None = None

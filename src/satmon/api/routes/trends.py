@@ -127,11 +127,16 @@ async def metrics() -> list[MetricInfo]:
     ]
 
 
-@router.get("/satellites", summary="Satellites with first / last seen, staleness, latest values")
+@router.get(
+    "/satellites",
+    summary="Satellites with first / last seen, staleness, latest values",
+    response_model=list[SatelliteInfo],
+)
 async def satellites(
     directory: SatellitesDep, vm: VictoriaMetricsDep, config: SettingsDep
-) -> list[SatelliteInfo]:
-    return await describe_fleet(directory, vm, config.api_satellite_lookback_s)
+) -> Response:
+    fleet = await describe_fleet(directory, vm, config.api_satellite_lookback_s)
+    return Response(orjson.dumps(fleet, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
 Models = Annotated[
