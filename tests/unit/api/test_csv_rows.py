@@ -45,7 +45,7 @@ def test_cells_are_the_repr_of_each_decoded_value(values: list[float]) -> None:
 def test_text_that_repr_would_write_otherwise_is_decoded_and_formatted() -> None:
     verbatim = b"12.3,68,0,-0.25,0.0001,421.7,99999999999999.9"
     assert cells_text(verbatim) == verbatim.split(b",")
-    assert csv_rows._VERBATIM.fullmatch(verbatim) is not None
+    assert csv_rows._verbatim(verbatim)
     for text, cell in [
         (b"0.00001", b"1e-05"),  # below 1e-4 repr uses an exponent
         (b"1.50", b"1.5"),  # a trailing zero is not the shortest form
@@ -53,8 +53,20 @@ def test_text_that_repr_would_write_otherwise_is_decoded_and_formatted() -> None
         (b"0.12345678901234567", b"0.12345678901234566"),  # more digits than survive
         (b"100000000000000000000", b"1e+20"),  # beyond 64 bits: a float
         (b"1e5", b"100000.0"),
+        (b"-0.0", b"-0.0"),
+        (b"1.2", b"1.2"),
     ]:
         assert cells_text(b"1.5," + text) == [b"1.5", cell], text
+
+
+def test_only_text_in_reprs_own_form_is_taken_as_it_is() -> None:
+    for text in [b"0", b"-7", b"0.0001", b"-0.5", b"10.05", b"123456789012345", b"1.5,2,-3.25"]:
+        assert csv_rows._verbatim(text), text
+    for text in [
+        *(b"007", b"-0", b"1.50", b"0.00001", b"-0.00009", b".5", b"-.5", b"1.", b"1.2.3"),
+        *(b"5-", b"-", b"", b"1e5", b"00.5", b"1234567890123456.5", b"1,,2", b"1,", b"nan"),
+    ]:
+        assert not csv_rows._verbatim(text), text
 
 
 @given(st.lists(st.integers(-62_135_596_800_000 - 10**6, 253_402_300_800_000 + 10**6), max_size=40))
