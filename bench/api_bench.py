@@ -1,6 +1,7 @@
 """Operation API benchmark: one command, its own table, baselines measured in the same run.
 
     python -m bench api [--api http://127.0.0.1:8000] [--rounds 40]   (also in `make bench`)
+    python -m bench api --only csv [--only submit]   (some parts alone, ingest still beside)
 
 On the running stack (``satmon up``), while telemetry flows at 1,000 events/s (the bench
 sends it: SAT-001…003 at 1 Hz and LOAD-001…010 at 99.7 Hz):
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -40,6 +42,7 @@ from satmon.simulator.producer import make_sender, send_paced
 from satmon.stack.process import ProcessTable
 
 SATELLITES = ("SAT-001", "SAT-002", "SAT-003")
+PARTS = ("trends", "csv", "submit")
 WEEK_S = 7 * 86400
 BENCH_TOPIC = "bench.api-produce"
 
@@ -51,15 +54,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40, help="queries per kind and state")
     parser.add_argument("--submits", type=int, default=6000)
     parser.add_argument("--no-backfill", action="store_true", help="measure whatever is stored")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="measure only this part (repeatable; default every part); ingest still runs beside",
+    )
     args = parser.parse_args()
+    parts = set(args.only or PARTS)
     if not args.no_backfill:
         ensure_week(settings.vm_url)
     rows: list[tuple[str, str, str, str]] = []
     with Ingest(rate_hz=99.7):
         time.sleep(3)
-        trends_rows(args.api, settings.vm_url, args.rounds, rows)
-        rows.append(csv_row(args.api, settings))
-        submit_rows(args.api, settings, args.submits, rows)
+        if "trends" in parts:
+            trends_rows(args.api, settings.vm_url, args.rounds, rows)
+        if "csv" in parts:
+            rows.append(csv_row(args.api, settings))
+        if "submit" in parts:
+            submit_rows(args.api, settings, args.submits, rows)
     print_table(rows)
 
 
@@ -161,6 +174,7 @@ def trends_rows(api: str, vm_url: str, rounds: int, rows: list[tuple[str, str, s
 def csv_row(api: str, settings: object) -> tuple[str, str, str, str]:
     pid = _api_pid(settings)
     before = _rss_mb(pid)
+    cpu_before = _cpu_s(pid)
     peak = [before]
     done = threading.Event()
 
@@ -181,12 +195,13 @@ def csv_row(api: str, settings: object) -> tuple[str, str, str, str]:
         for chunk in answer.iter_bytes():
             lines += chunk.count(b"\n")
     seconds = time.perf_counter() - began
+    cpu = _cpu_s(pid) - cpu_before
     done.set()
     watcher.join()
     return (
         "export/csv 1 week of SAT-001",
         f"{seconds:.2f} s, {lines - 1:,} rows",
-        f"RSS +{peak[0] - before:.1f} MB",
+        f"RSS +{peak[0] - before:.1f} MB, API CPU {cpu:.2f} s",
         "< 5 s, RSS growth < 50 MB",
     )
 
@@ -196,6 +211,13 @@ def _api_pid(settings: object) -> int:
     if running is None or not running.alive:
         raise SystemExit("the api component is not running: satmon up --detach")
     return running.pid
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used (what the export costs it, whatever
+    else the machine is doing)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:

@@ -12,7 +12,7 @@ import pytest
 
 from satmon.api.buckets import bucket_query, columns_from, slots_for
 from satmon.api.compare import align
-from satmon.api.csv_rows import rows_text
+from satmon.api.csv_rows import rows
 from satmon.api.feed import QUEUE_SIZE, Subscriber
 from satmon.api.problems import Problem
 from satmon.api.routes.query import _decode, _encode
@@ -96,10 +96,10 @@ def test_csv_rows_fill_missing_cells_and_format_times() -> None:
         "temperature": ([T0_MS, T0_MS + 1000], [1.5, 2.5]),
         "battery": ([T0_MS + 1000], [3.9]),
     }
-    assert rows_text(chunk, ["temperature", "battery"]) == (
-        "2026-11-28T10:00:00.000Z,1.5,\n2026-11-28T10:00:01.000Z,2.5,3.9\n"
+    assert rows(chunk, ["temperature", "battery"]) == (
+        b"2026-11-28T10:00:00.000Z,1.5,\n2026-11-28T10:00:01.000Z,2.5,3.9\n"
     )
-    assert rows_text({}, ["temperature"]) == ""
+    assert rows({}, ["temperature"]) == b""
 
 
 def test_snippets_escape_stored_text_then_mark_hits() -> None:

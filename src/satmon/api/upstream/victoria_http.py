@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 
 from satmon.api.problems import Unavailable
+from satmon.clients.responses import release
 
 
 class VictoriaReader:
@@ -46,4 +47,4 @@ class VictoriaReader:
         if response.status_code >= 400:  # our own query was refused: a bug, not the caller's
             path = request.url.path
             raise RuntimeError(f"{self.name} refused {path}: {response.text[:300]}")
-        return response.content
+        return release(response).content
