@@ -2,7 +2,8 @@
 and the latest values, from VictoriaMetrics.
 
 Every query text here is fixed or built from ids VictoriaMetrics itself returned.
-First-seen times never move, so they are kept per process once known; a satellite's
+First-seen times never move, so they are kept per process once known, and so is each
+satellite's last sample (the last hour's query moves it for those that send); a satellite's
 cadence and latest values only change with a new last sample, so they are kept per
 process with the last-seen time they belong to, and only satellites that sent
 something since are read again (a fleet of thousands costs its active satellites).
@@ -43,9 +44,9 @@ async def describe_fleet(
     writes them with orjson, in the same bytes the model would)."""
     ids = sorted(i for i in await directory.known() if _VALID.match(i))
     now = time.time()
-    last = await _last_seen(vm, ids, now, lookback_s)
+    last = await _last_seen(vm, ids, now, lookback_s, directory.last_seen, directory.looked_back)
     first_seen = directory.first_seen
-    missing = [i for i in ids if i not in first_seen]
+    missing = [i for i in ids if i not in first_seen and i in last]
     if missing:
         first_seen.update(await _times(vm, "tfirst_over_time", missing, now, lookback_s))
     recent = directory.recent
@@ -82,14 +83,24 @@ async def describe_fleet(
 
 
 async def _last_seen(
-    vm: VictoriaMetricsReader, ids: list[str], now: float, lookback_s: float
+    vm: VictoriaMetricsReader,
+    ids: list[str],
+    now: float,
+    lookback_s: float,
+    known: dict[str, float],
+    looked_back: set[str],
 ) -> dict[str, float]:
-    """The last hour first (cheap); only satellites quiet for longer look further back."""
-    found = await _times(vm, "tlast_over_time", None, now, RECENT_S)
-    quiet = [i for i in ids if i not in found]
-    if quiet:
-        found |= await _times(vm, "tlast_over_time", quiet, now, lookback_s)
-    return found
+    """The last hour first (cheap); satellites quiet for longer keep the last sample
+    ``known`` holds for them (it can only move by a sample, which the last hour shows),
+    and only ids not yet ``looked_back`` for look further back, once (VictoriaMetrics
+    lists the ids of deleted series for a while: they have no sample to find)."""
+    recent = await _times(vm, "tlast_over_time", None, now, RECENT_S)
+    known.update(recent)
+    unseen = [i for i in ids if i not in known and i not in looked_back]
+    if unseen:
+        known.update(await _times(vm, "tlast_over_time", unseen, now, lookback_s))
+        looked_back.update(unseen)
+    return {i: known[i] for i in ids if i in known}
 
 
 async def _times(

@@ -30,6 +30,10 @@ class SatelliteDirectory:
         self._ids: frozenset[str] = frozenset()
         self.first_seen: dict[str, float] = {}
         """Each satellite's first sample (s), kept once known: it never moves."""
+        self.last_seen: dict[str, float] = {}
+        """Each satellite's last sample (s) as last read."""
+        self.looked_back: set[str] = set()
+        """Ids whose last sample was looked for over the whole lookback."""
         self.recent: dict[str, tuple[float, float | None, dict[str, float]]] = {}
         """Each satellite's (last seen, cadence, latest values), read at that last seen."""
         self.recent_lock = asyncio.Lock()
