@@ -6,6 +6,8 @@ import argparse
 
 import uvicorn
 
+import satmon.api  # noqa: F401  (imported before the collector is tuned: frozen with the rest)
+from satmon.gc_tuning import tune_for_throughput
 from satmon.logconfig import configure_logging
 from satmon.settings import get_settings
 
@@ -18,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     configure_logging("api", level=args.log_level)
+    tune_for_throughput()  # each trends answer parses thousands of objects: see gc_tuning
     uvicorn.run(
         "satmon.api:create_app",
         factory=True,
