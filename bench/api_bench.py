@@ -42,6 +42,9 @@ from satmon.simulator.producer import make_sender, send_paced
 from satmon.stack.process import ProcessTable
 
 SATELLITES = ("SAT-001", "SAT-002", "SAT-003")
+SUBMITTED = "LOAD-001"
+"""The submits' satellite (one of the ingest's): the thousands of jobs they leave would
+otherwise be the forecasts the next run's ``trends/compare`` reads."""
 PARTS = ("trends", "csv", "submit")
 WEEK_S = 7 * 86400
 BENCH_TOPIC = "bench.api-produce"
@@ -249,7 +252,7 @@ async def _submits(
 ) -> tuple[float, list[float]]:
     """Closed loop over raw keep-alive HTTP/1.1 connections (a light client: two cores)."""
     url = httpx.URL(api)
-    body = json.dumps({"satellite": "SAT-001", "metric": "temperature", "model": "vae"}).encode()
+    body = json.dumps({"satellite": SUBMITTED, "metric": "temperature", "model": "vae"}).encode()
     request = (
         f"POST /api/v1/inference/submit HTTP/1.1\r\nHost: {url.host}\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
@@ -286,9 +289,9 @@ async def _produces(settings: object, total: int, in_flight: int = 32) -> list[f
         while left[0] > 0:
             left[0] -= 1
             job = str(uuid.uuid4())
-            data = {"job_id": job, "satellite_id": "SAT-001", "metric": "temperature",
+            data = {"job_id": job, "satellite_id": SUBMITTED, "metric": "temperature",
                     "model": "vae_timeseries", "trigger": "api"}  # fmt: skip
-            event = make_event(TYPE_FORECAST_REQUESTED, "/bench", data, key="SAT-001", event_id=job)
+            event = make_event(TYPE_FORECAST_REQUESTED, "/bench", data, key=SUBMITTED, event_id=job)
             began = time.perf_counter()
             await publisher.publish(BENCH_TOPIC, event)
             latencies.append((time.perf_counter() - began) * 1000)
