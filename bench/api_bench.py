@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench.pipeline.procs import proc_cpu
 from satmon.api.buckets import bucket_query, slots_for
 from satmon.api.upstream.kafka import Publisher
 from satmon.clients.kafka import ensure_topics, make_admin
@@ -177,7 +177,7 @@ def trends_rows(api: str, vm_url: str, rounds: int, rows: list[tuple[str, str, s
 def csv_row(api: str, settings: object) -> tuple[str, str, str, str]:
     pid = _api_pid(settings)
     before = _rss_mb(pid)
-    cpu_before = _cpu_s(pid)
+    cpu_before = proc_cpu(pid) or 0.0
     peak = [before]
     done = threading.Event()
 
@@ -198,7 +198,7 @@ def csv_row(api: str, settings: object) -> tuple[str, str, str, str]:
         for chunk in answer.iter_bytes():
             lines += chunk.count(b"\n")
     seconds = time.perf_counter() - began
-    cpu = _cpu_s(pid) - cpu_before
+    cpu = (proc_cpu(pid) or 0.0) - cpu_before  # whatever else the machine does
     done.set()
     watcher.join()
     return (
@@ -214,13 +214,6 @@ def _api_pid(settings: object) -> int:
     if running is None or not running.alive:
         raise SystemExit("the api component is not running: satmon up --detach")
     return running.pid
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds the process has used (what the export costs it, whatever
-    else the machine is doing)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:

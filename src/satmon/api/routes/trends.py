@@ -71,8 +71,8 @@ async def raw(
     slots = slots_for(window.start_ms, window.end_ms, buckets or config.api_default_buckets)
     query = bucket_query(metrics, satellite, slots.width_ms)
     columns = columns_from(await vm.query_range(query, *slots.query_window_s), slots)
-    most = max((c.total for c in columns.values()), default=0)
-    total = sum(c.total for c in columns.values())
+    totals = [c.total for c in columns.values()]
+    most, total = max(totals, default=0), sum(totals)
     body: dict[str, object] = {
         "satellite": satellite,
         "start": format_time(window.start),
@@ -92,6 +92,7 @@ async def raw(
         )
         found = samples.by_metric(exported)
         body |= {"mode": "samples", "bucket_ms": None, "series": []}
+        # the samples themselves: a bucket's window is open on the left, the range is not
         body["samples"] = sum(len(found.get(name, ((), ()))[0]) for name in metrics)
         for name in metrics:
             stamps, values = found.get(name, ([], []))
