@@ -13,9 +13,12 @@ Two kinds of event arrive from the ``<topic>.dlq`` topics:
 
 Both become the same row: the original attributes, the reason, the subscriber's last
 answer and the body, truncated to ``BODY_MAX_CHARS``. A row is known by the original
-source and id, so a redelivered dead letter changes nothing; where a wrapped record's id
-or source lost bytes that were not UTF-8 (two bad ids may then read the same), by the
-record it came from (``satmonorigin``, topic/partition/offset) instead. Nothing is ever
+source and id, so a redelivered dead letter changes nothing. Where the original had no
+id or source, by the wrapper's (the dead letter's own partition and offset), and where a
+wrapped record's id or source lost bytes that were not UTF-8 (two bad ids may then read
+the same), by the record it came from (``satmonorigin``, topic/partition/offset); either
+position is followed by ``@`` and the record's time, which a redelivery keeps and a
+topic made anew (offsets from 0 again) does not share. Nothing is ever
 refused (a dead letter of a dead letter has nowhere to go); PostgreSQL being down is a
 retry.
 """
@@ -104,10 +107,17 @@ def _identity(
     """(source, event id) of the row: the original event's where it has them intact."""
     source, event_id = original.get("source"), original.get("id")
     if not (source and event_id):
-        return attributes["source"], attributes["id"]
+        return attributes["source"], _at_record_time(attributes["id"], attributes)
     if wrapped and ("\ufffd" in source or "\ufffd" in event_id):  # bytes lost to U+FFFD
-        return attributes["source"], origin or attributes["id"]
+        return attributes["source"], _at_record_time(origin or attributes["id"], attributes)
     return source, event_id
+
+
+def _at_record_time(position: str, attributes: Mapping[str, str]) -> str:
+    """A record's position, with its time: offsets start again at 0 in a topic made anew,
+    so a position alone could name a dead letter stored before and lose the new one."""
+    moment = attributes.get("time")
+    return f"{position}@{moment}" if moment else position
 
 
 def body_text(data: Any) -> tuple[str, str, int, bool]:

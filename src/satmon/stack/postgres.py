@@ -4,8 +4,14 @@ PostgreSQL refuses to run as root. When the launcher is root, the server runs as
 ``postgres`` system user, with its data dir under ``/var/lib/satmon/<run-dir hash>``
 (a folder that user can reach even when the checkout sits under a private home);
 otherwise it runs as the current user inside the run dir. Logs always go to the run
-folder. The port is 5432 unless somebody else holds it; the chosen port is recorded
-in ``ports.json`` so every client agrees.
+folder. The port is 5432 unless somebody else holds it; the chosen port is recorded in
+``ports.json`` so every client agrees.
+
+A data dir outside the run dir lives exactly as long as the run dir, as Kafka's and
+VictoriaMetrics' data inside it do: a token in the run dir names the data dir it owns, so
+a data dir left behind by a removed run dir at the same path (a fresh clone where an old
+one stood, ``make clean``) is removed instead of pairing an old database with new topics,
+whose reused offsets would then read as events already stored.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -28,6 +35,7 @@ from satmon.store import migrate
 def postgres_spec(settings: Settings) -> ProcessSpec:
     data_dir = postgres_data_dir(settings)
     bin_dir = postgres_bin_dir()
+    claim_data_dir(settings, data_dir)
     _initdb(bin_dir, data_dir)
     argv = [
         str(bin_dir / "postgres"),
@@ -66,6 +74,46 @@ def postgres_data_dir(settings: Settings) -> Path:
         return settings.run_dir / "postgres"
     tag = hashlib.sha256(str(settings.run_dir.resolve()).encode()).hexdigest()[:10]
     return Path("/var/lib/satmon") / tag / "postgres"
+
+
+OWNER_TOKEN = "postgres.owner"
+"""In the run dir and beside a data dir outside it: the same random token in both."""
+ADOPT_WITHIN_S = 600.0
+"""A data dir from before tokens is the run dir's when its Kafka was formatted within
+this long of the data dir's initdb (one first ``satmon up`` made both)."""
+
+
+def claim_data_dir(settings: Settings, data_dir: Path) -> None:
+    """Make ``data_dir`` the run dir's own (see the module): remove one it does not own."""
+    run_dir = settings.run_dir.resolve()
+    if data_dir.resolve().is_relative_to(run_dir):
+        return
+    mine, theirs = run_dir / OWNER_TOKEN, data_dir.parent / OWNER_TOKEN
+    token = _read(mine)
+    if (data_dir / "PG_VERSION").exists() and not _owned(token, _read(theirs), run_dir, data_dir):
+        shutil.rmtree(data_dir)
+    token = token or uuid.uuid4().hex
+    run_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    mine.write_text(token + "\n")
+    theirs.write_text(token + "\n")
+
+
+def _owned(token: str | None, stored: str | None, run_dir: Path, data_dir: Path) -> bool:
+    if token is not None or stored is not None:
+        return token == stored
+    kafka = run_dir / "kafka" / "data" / "meta.properties"
+    if not kafka.exists():
+        return False
+    initdb = (data_dir / "PG_VERSION").stat().st_mtime
+    return abs(kafka.stat().st_mtime - initdb) <= ADOPT_WITHIN_S
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def prepare_database(settings: Settings, data_dir: Path) -> None:

@@ -15,16 +15,22 @@ from tests.samples import CONTRACT_TELEMETRY
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
+RECORD_MS = 1_764_590_400_000  # 2025-12-01T12:00:00Z, the dead letter's record time
+
+
 def dead_letter(
-    value: bytes, headers: list, failure: Failure, offset: int = 7, origin_offset: int = 41
+    value: bytes,
+    headers: list,
+    failure: Failure,
+    offset: int = 7,
+    origin_offset: int = 41,
+    record_ms: int = RECORD_MS,
 ) -> list:
     """What the dead-letter-store's host hands over for one record of satellite-telemetry
     that the dispatcher dead-lettered (the record read back from the .dlq topic)."""
     original = decode("satellite-telemetry", 0, origin_offset, b"SAT-001", value, headers)
     dlq_headers = dead_letter_headers(original.headers, failure, original.origin)
-    env = decode(
-        "satellite-telemetry.dlq", 1, offset, b"SAT-001", value, dlq_headers, 1_764_590_400_000
-    )
+    env = decode("satellite-telemetry.dlq", 1, offset, b"SAT-001", value, dlq_headers, record_ms)
     if env.error is not None:
         env = wrap_invalid_record(env, "dead-letter-store", "satmon")
     return decode_batch(batch_json([env]))
@@ -77,7 +83,7 @@ def test_without_an_id_of_its_own_the_dead_letter_records_identity_is_used():
     failure = Failure("http://127.0.0.1:8082", "undeliverable record: value is not valid JSON", 0)
     [event] = dead_letter(b"\x00{oops", [("content-type", b"application/json")], failure, offset=9)
     row = row_from_event(event, now=NOW)
-    assert row.event_id == "partition:1/offset:9"
+    assert row.event_id == "partition:1/offset:9@2025-12-01T12:00:00.000Z"
     assert row.source.endswith("/kafkasources/dead-letter-store#satellite-telemetry.dlq")
     assert row.event_type is None and row.reason.endswith("not valid JSON")
     assert row.body == "\ufffd{oops"  # NUL: PostgreSQL text cannot hold it
@@ -91,7 +97,23 @@ def test_bad_ids_that_read_the_same_keep_two_rows():
         for head in [[("ce_source", b"/s"), ("ce_type", b"t"), ("ce_specversion", b"1.0")]]
     ]
     assert [r.attributes["id"] for r in rows] == ["\ufffd\ufffd\ufffd"] * 2
-    assert [r.event_id for r in rows] == ["satellite-telemetry/0/41", "satellite-telemetry/0/42"]
+    assert [r.event_id for r in rows] == [
+        "satellite-telemetry/0/41@2025-12-01T12:00:00.000Z",
+        "satellite-telemetry/0/42@2025-12-01T12:00:00.000Z",
+    ]
+
+
+def test_a_dead_letter_at_an_offset_used_before_the_topic_was_made_anew_keeps_its_row():
+    """Same partition and offset on the .dlq topic, a day apart: two dead letters, and the
+    same one delivered again is still one."""
+    failure = Failure("http://127.0.0.1:8082", "undeliverable record: value is not valid JSON", 0)
+    day = 86_400_000
+    first, again, later = (
+        row_from_event(dead_letter(b"{oops", [], failure, 9, record_ms=ms)[0], now=NOW)
+        for ms in (RECORD_MS, RECORD_MS, RECORD_MS + day)
+    )
+    assert (first.source, first.event_id) == (again.source, again.event_id)
+    assert first.source == later.source and first.event_id != later.event_id
 
 
 def test_bodies_are_truncated_and_bytes_that_are_not_text_kept_as_base64():
