@@ -45,8 +45,8 @@ class Aligned:
 def align(
     rows: Sequence[tuple[Any, ...]], stamps: Sequence[int], values: Sequence[float]
 ) -> Aligned:
-    """``rows``: ``store.results.forecast_points`` (model, ts, value, _, _, _, requested_at,
-    last input); ``stamps`` / ``values``: the raw samples, sorted by time."""
+    """``rows``: ``store.latest_forecasts.forecast_points`` (model, ts, value, _, _, _,
+    requested_at, last input); ``stamps`` / ``values``: the raw samples, sorted by time."""
     raw_t = np.asarray(stamps, dtype=np.int64)
     tolerance = _tolerance(raw_t)
     times = sorted({_ms(r[1]) for r in rows})

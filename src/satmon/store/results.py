@@ -3,7 +3,8 @@
 Writes are upserts by ``job_id`` whose status only moves forward along
 queued → running → failed → completed: the upsert's ``WHERE`` skips a row whose
 status ranks below the stored one, so a redelivered older event changes nothing.
-Columns a later event leaves empty keep what an earlier one stored.
+Columns a later event leaves empty keep what an earlier one stored. The same
+transaction keeps ``latest_forecasts`` (each timestamp's newest forecast) up to date.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from satmon.contract.events import EventError
 from satmon.contract.forecast import STATUS_RANK
 from satmon.errors import TransientError
+from satmon.store import latest_forecasts
 
 COLUMNS = (
     "job_id",
@@ -68,6 +70,9 @@ def upsert_rows(pool: Any, rows: Sequence[tuple[Any, ...]], *, durable: bool = T
             if not durable:
                 cur.execute("SET LOCAL synchronous_commit = off")
             cur.executemany(UPSERT, rows)
+            latest_forecasts.upsert(
+                cur, latest_forecasts.points_of(dict(zip(COLUMNS, r, strict=True)) for r in rows)
+            )
     except psycopg.OperationalError as exc:
         raise TransientError(f"PostgreSQL unavailable: {exc}") from exc
     except psycopg.errors.DataError as exc:
@@ -94,29 +99,11 @@ _IN_RANGE = (
     " AND (%(models)s::text[] IS NULL OR r.model = ANY(%(models)s::text[]))"
 )
 """Completed jobs of one series whose forecast reaches into [start, end) (by index)."""
-LATEST_FORECAST_POINTS = (
-    "SELECT DISTINCT ON (r.model, p.ts) r.model, p.ts, p.value, p.lower, p.upper, r.job_id,"
-    " r.requested_at, r.input_window[cardinality(r.input_window)]"
-    " FROM inference_results r CROSS JOIN LATERAL unnest("
-    "r.prediction_timestamps, r.predictions, r.lower_bound, r.upper_bound"
-    ") AS p(ts, value, lower, upper)"
-    " WHERE" + _IN_RANGE + " AND p.ts >= %(start)s AND p.ts < %(end)s"
-    " ORDER BY r.model, p.ts, r.requested_at DESC, r.job_id DESC"
-)
 FORECAST_JOBS = (
     "SELECT r.job_id, r.model, r.requested_at, r.completed_at, r.prediction_timestamps,"
     " r.predictions, r.lower_bound, r.upper_bound FROM inference_results r"
     " WHERE" + _IN_RANGE + " ORDER BY r.requested_at DESC, r.job_id DESC LIMIT %(limit)s"
 )
-
-
-def forecast_points(
-    conn: Any, satellite: str, metric: str, models: Sequence[str] | None, start: Any, end: Any
-) -> list[tuple[Any, ...]]:
-    """The latest forecast of each (model, timestamp) in [start, end), in that order:
-    (model, timestamp, value, lower, upper, job_id, requested_at, the job's last input)."""
-    params = _range_params(satellite, metric, models, start, end)
-    return list(conn.execute(LATEST_FORECAST_POINTS, params).fetchall())
 
 
 def forecast_jobs(

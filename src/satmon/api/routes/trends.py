@@ -37,7 +37,8 @@ from satmon.api.schemas.trends import (
 )
 from satmon.contract.events import METRIC_PREFIX, METRICS, format_time
 from satmon.contract.forecast import SHORT_NAMES
-from satmon.store.results import forecast_jobs, forecast_points
+from satmon.store.latest_forecasts import forecast_points
+from satmon.store.results import forecast_jobs
 
 router = APIRouter(prefix="/trends", tags=["trends"], dependencies=[Depends(read_access)])
 SAMPLES_MAX = 200_000
