@@ -24,7 +24,10 @@ COLUMNS = (
     "requested_at",
     "last_input",
 )
-_NEWER = "(EXCLUDED.requested_at, EXCLUDED.job_id) > (t.requested_at, t.job_id)"
+_NEWER = (
+    '(EXCLUDED.requested_at, EXCLUDED.job_id COLLATE "C") > (t.requested_at, t.job_id COLLATE "C")'
+)
+"""Job ids compared by code point, as ``points_of`` compares them in Python."""
 UPSERT_HEAD = f"INSERT INTO latest_forecasts AS t ({', '.join(COLUMNS)}) VALUES "
 UPSERT_TAIL = (
     " ON CONFLICT (satellite_id, metric, model, ts) DO UPDATE SET"
