@@ -11,7 +11,9 @@ sends it: SAT-001…003 at 1 Hz and LOAD-001…010 at 99.7 Hz):
 - ``trends/compare`` over the same week;
 - ``export/csv`` of SAT-001's week: seconds, rows, the API process' RSS growth;
 - ``inference/submit`` from 32 keep-alive connections, next to bare Kafka produce
-  acknowledgements (acks=all, the API's producer settings, 32 in flight).
+  acknowledgements (acks=all, the API's producer settings, 32 in flight);
+- the latest forecasts of a series with thousands of jobs, read by key next to the
+  sort over every job it replaced (``bench.api_forecasts``).
 A missing week is backfilled first with ``satmon simulate --backfill 1w``.
 """
 
@@ -31,6 +33,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench.api_forecasts import forecast_rows
 from bench.pipeline.procs import proc_cpu
 from satmon.api.buckets import bucket_query, slots_for
 from satmon.api.upstream.kafka import Publisher
@@ -45,7 +48,7 @@ SATELLITES = ("SAT-001", "SAT-002", "SAT-003")
 SUBMITTED = "LOAD-001"
 """The submits' satellite (one of the ingest's): the thousands of jobs they leave would
 otherwise be the forecasts the next run's ``trends/compare`` reads."""
-PARTS = ("trends", "csv", "submit")
+PARTS = ("trends", "csv", "submit", "forecasts")
 WEEK_S = 7 * 86400
 BENCH_TOPIC = "bench.api-produce"
 
@@ -56,6 +59,7 @@ def main() -> None:
     parser.add_argument("--api", default=f"http://{settings.api_host}:{settings.api_port}")
     parser.add_argument("--rounds", type=int, default=40, help="queries per kind and state")
     parser.add_argument("--submits", type=int, default=6000)
+    parser.add_argument("--forecast-jobs", type=int, default=6000, help="per model")
     parser.add_argument("--no-backfill", action="store_true", help="measure whatever is stored")
     parser.add_argument(
         "--only",
@@ -76,6 +80,8 @@ def main() -> None:
             rows.append(csv_row(args.api, settings))
         if "submit" in parts:
             submit_rows(args.api, settings, args.submits, rows)
+        if "forecasts" in parts:
+            rows.extend(forecast_rows(settings, args.forecast_jobs, args.rounds))
     print_table(rows)
 
 

@@ -1,6 +1,7 @@
 """``latest_forecasts`` on the real PostgreSQL: completed jobs stored in any order (and
 again) leave each timestamp with the forecast of the job requested last, the same points
-as sorting every job's points of the range, which is what the table saves readers."""
+as sorting every job's points of the range (the read it replaced, which the API bench
+times beside it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
+from bench.api_forecasts import EVERY_JOB_SORTED
 from satmon.settings import Settings
 from satmon.store.latest_forecasts import forecast_points
 from satmon.store.results import COLUMNS, upsert_rows
@@ -19,15 +21,6 @@ from satmon.store.results import COLUMNS, upsert_rows
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 30, 12, tzinfo=UTC)
-EVERY_JOB_SORTED = (
-    "SELECT DISTINCT ON (r.model, p.ts) r.model, p.ts, p.value, p.lower, p.upper, r.job_id,"
-    " r.requested_at, r.input_window[cardinality(r.input_window)]"
-    " FROM inference_results r CROSS JOIN LATERAL unnest("
-    "r.prediction_timestamps, r.predictions, r.lower_bound, r.upper_bound)"
-    " AS p(ts, value, lower, upper)"
-    " WHERE r.satellite_id = %s AND r.metric = 'battery' AND r.status = 'completed'"
-    " AND p.ts >= %s AND p.ts < %s ORDER BY r.model, p.ts, r.requested_at DESC, r.job_id DESC"
-)
 
 
 def job(sat: str, model: str, n: int, status: str = "completed") -> tuple:
@@ -68,7 +61,8 @@ def test_each_timestamp_keeps_the_forecast_of_the_job_requested_last(settings: S
     start, end = T0, T0 + timedelta(minutes=5)
     with psycopg.connect(settings.pg_dsn) as conn:
         points = forecast_points(conn, sat, "battery", None, start, end)
-        assert points == conn.execute(EVERY_JOB_SORTED, (sat, start, end)).fetchall()
+        every = {"satellite": sat, "metric": "battery", "start": start, "end": end}
+        assert points == conn.execute(EVERY_JOB_SORTED, every).fetchall()
         only_vae = forecast_points(conn, sat, "battery", ["vae"], start, end)
     assert len(points) == 2 * (2 * 39 + 10)  # one point per second from T0 + 1 s to + 88 s
     by_key = {(p[0], p[1]): p for p in points}
