@@ -23,4 +23,4 @@ SELECT DISTINCT ON (r.satellite_id, r.metric, r.model, p.ts)
  CROSS JOIN LATERAL unnest(r.prediction_timestamps, r.predictions, r.lower_bound,
                            r.upper_bound) AS p(ts, value, lower, upper)
  WHERE r.status = 'completed' AND p.ts IS NOT NULL
- ORDER BY r.satellite_id, r.metric, r.model, p.ts, r.requested_at DESC, r.job_id DESC;
+ ORDER BY r.satellite_id, r.metric, r.model, p.ts, r.requested_at DESC, r.job_id COLLATE "C" DESC;
