@@ -81,6 +81,9 @@ def evaluate(
     ] = None,
     output: Annotated[Path, typer.Option(help="where to write the JSON report")] = DEFAULT_REPORT,
     per_group: Annotated[bool, typer.Option(help="also print every channel and metric")] = True,
+    backtest: Annotated[
+        bool, typer.Option(help="also score each model through the backtest combiner")
+    ] = False,
 ) -> None:
     """MAE per model vs persistence and the least-squares line (held-out simulated data;
     NASA nominal and anomalous test windows), per group and overall, and event-level
@@ -91,7 +94,7 @@ def evaluate(
 
     torch_threads()
     models = {name: load_model(name, repository) for name in _model_names(model)}
-    report = evaluate_all(models, nasa)
+    report = evaluate_all(models, nasa, backtest=backtest)
     for key, title, groups in (
         ("simulated_heldout", "Held-out simulated data (1 Hz)", per_group),
         ("nasa_nominal", "NASA test splits, nominal windows", per_group),

@@ -12,14 +12,17 @@ counts per spacecraft, next to Orion's published counts on the same signals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from satmon.contract.forecast import ANOMALY_MODEL
+from satmon.contract.forecast import ANOMALY_MODEL, HORIZON, WINDOW
 from satmon.forecast.baselines import linear_trend, persistence
-from satmon.forecast.datasets import HELDOUT_SIM, WindowSet, simulated_windows
+from satmon.forecast.combiner import series_forecasts
+from satmon.forecast.datasets import HELDOUT_SIM, WindowSet, simulated_series, simulated_windows
 from satmon.forecast.detection import Detector, detect_series, event_counts, prf
 from satmon.forecast.headroom import simulated_headroom
 from satmon.forecast.inference import point_forecasts
@@ -39,38 +42,55 @@ BASELINE_NAMES = ("persistence", "linear_trend")
 BETTER = "better_baseline"
 
 
-def evaluate_all(models: dict[str, Forecaster], nasa: Path | None = None) -> dict[str, Any]:
+def evaluate_all(
+    models: dict[str, Forecaster], nasa: Path | None = None, backtest: bool = False
+) -> dict[str, Any]:
     """The full evaluation report (JSON-ready); ``nasa`` defaults to the ``nasa_root``
-    setting and must hold ``train/``, ``test/`` and ``labeled_anomalies.csv``."""
+    setting and must hold ``train/``, ``test/`` and ``labeled_anomalies.csv``. With
+    ``backtest``, each model also through the backtest combiner (``combiner.py``), as
+    ``<model>+backtest``."""
     root = nasa_root(nasa)
+    sim = simulated_windows(HELDOUT_SIM)
+    sim_extra = _combined(models, _sim_series(), HELDOUT_SIM.stride) if backtest else {}
     report: dict[str, Any] = {
-        "simulated_heldout": forecast_report(models, simulated_windows(HELDOUT_SIM)),
+        "simulated_heldout": forecast_report(models, sim, sim_extra),
         "simulated_headroom": simulated_headroom(),
         "nasa_root": str(root),
     }
     if (root / "test").is_dir():
         windows = nasa_windows(root)
         anomalous = windows.flags["anomalous"]
-        report["nasa_nominal"] = forecast_report(models, windows.subset(~anomalous))
-        report["nasa_anomalous"] = forecast_report(models, windows.subset(anomalous))
+        extra = {}
+        if backtest:
+            series = [load_nasa_series(c, "test", root) for c in nasa_channels(root, "test")]
+            extra = _combined(models, series, 1)
+        nominal = {k: v[~anomalous] for k, v in extra.items()}
+        report["nasa_nominal"] = forecast_report(models, windows.subset(~anomalous), nominal)
+        odd = {k: v[anomalous] for k, v in extra.items()}
+        report["nasa_anomalous"] = forecast_report(models, windows.subset(anomalous), odd)
         report["detection"] = detection_report(models, root)
     else:
         log.warning("no NASA test split under %s; skipping", root)
     return report
 
 
-def forecast_report(models: dict[str, Forecaster], ws: WindowSet) -> dict[str, Any]:
+def forecast_report(
+    models: dict[str, Forecaster], ws: WindowSet, extra: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
     """Per group and overall: MAE of every forecaster, each model's ratios, and the
-    groups on which a model is worse than a baseline."""
+    groups on which a model is worse than a baseline. ``extra``: forecasts ``[N, H]`` of
+    ``ws``'s windows made elsewhere (the backtest combiner's), scored like a model's."""
     preds = {"persistence": persistence(ws.x), "linear_trend": linear_trend(ws.x)}
     preds |= {name: point_forecasts(model, ws.x) for name, model in models.items()}
+    preds |= extra or {}
+    names = [*models, *(extra or {})]
     errors = {name: np.abs(pred - ws.y).mean(axis=1) for name, pred in preds.items()}  # [N]
     groups: dict[str, Any] = {}
     for g in sorted(set(ws.group.tolist())):
         rows = ws.group == g
         mae = {name: float(err[rows].mean()) for name, err in errors.items()}
         mae[BETTER] = min(mae[b] for b in BASELINE_NAMES)
-        groups[g] = {"windows": int(rows.sum()), "mae": mae, "ratio": _ratios(mae, models)}
+        groups[g] = {"windows": int(rows.sum()), "mae": mae, "ratio": _ratios(mae, names)}
     total = {name: float(err.mean()) for name, err in errors.items()} if len(ws) else {}
     if total:
         # the better baseline of each group, chosen per group (an oracle the models lack)
@@ -79,23 +99,48 @@ def forecast_report(models: dict[str, Forecaster], ws: WindowSet) -> dict[str, A
         "windows": len(ws),
         "groups": len(groups),
         "mae": total,
-        "ratio": _ratios(total, models) if total else {},
+        "ratio": _ratios(total, names) if total else {},
         "mean_ratio": {
             name: {
                 b: _mean([g["ratio"][name][b] for g in groups.values()])
                 for b in (*BASELINE_NAMES, BETTER)
             }
-            for name in models
+            for name in names
         },
         "worse": {
             name: {
                 b: sorted(g for g, row in groups.items() if row["mae"][name] > row["mae"][b])
                 for b in (*BASELINE_NAMES, BETTER)
             }
-            for name in models
+            for name in names
         },
     }
     return {"groups": groups, "overall": overall}
+
+
+def _sim_series() -> list[np.ndarray]:
+    """The held-out simulated series in ``simulated_windows``' order (satellite, metric)."""
+    out = []
+    for sat in HELDOUT_SIM.satellites:
+        arrays = simulated_series(sat, HELDOUT_SIM.n_steps, HELDOUT_SIM.step_s, HELDOUT_SIM.seed)
+        out += [arrays[metric] for metric in HELDOUT_SIM.metrics]
+    return out
+
+
+def _combined(
+    models: dict[str, Forecaster], series: list[np.ndarray], stride: int
+) -> dict[str, np.ndarray]:
+    """Each model through the backtest combiner on every window of ``series`` (stride
+    ``stride``, in ``windows_from_series``' order), concatenated like the window sets."""
+    out: dict[str, np.ndarray] = {}
+    for name, model in models.items():
+        parts = []
+        for s in series:
+            starts = np.arange(0, max(len(s) - WINDOW - HORIZON + 1, 0), stride)
+            run = partial(point_forecasts, model)
+            parts.append(series_forecasts(s, starts, run).forecast)
+        out[f"{name}+backtest"] = np.concatenate(parts) if parts else np.zeros((0, HORIZON))
+    return out
 
 
 def detection_report(models: dict[str, Forecaster], root: Path) -> dict[str, Any]:
@@ -156,9 +201,9 @@ def _totals(rows: Any) -> dict[str, Any]:
     return {**counts, **prf(**counts)}
 
 
-def _ratios(mae: dict[str, float], models: dict[str, Forecaster]) -> dict[str, dict[str, Any]]:
+def _ratios(mae: dict[str, float], names: Iterable[str]) -> dict[str, dict[str, Any]]:
     baselines = (*BASELINE_NAMES, BETTER)
-    return {name: {b: mae[name] / mae[b] if mae[b] else None for b in baselines} for name in models}
+    return {name: {b: mae[name] / mae[b] if mae[b] else None for b in baselines} for name in names}
 
 
 def _mean(values: list[Any]) -> float | None:

@@ -107,11 +107,16 @@ def _mae_table(title: str, models: list[str], first: str) -> Table:
     table.add_column(first)
     table.add_column("windows", justify="right")
     for name in ("persistence", "linear_trend", *models):
-        table.add_column(f"MAE {SHORT.get(name, name.split('_')[0])}", justify="right")
+        table.add_column(f"MAE {SHORT.get(name, _short(name))}", justify="right")
     for name in models:
         for b in (*BASELINE_NAMES, BETTER):
-            table.add_column(f"{name.split('_')[0]}/{SHORT[b]}", justify="right")
+            table.add_column(f"{_short(name)}/{SHORT[b]}", justify="right")
     return table
+
+
+def _short(name: str) -> str:
+    """``vae_timeseries`` → ``vae``; ``vae_timeseries+backtest`` → ``vae+bt``."""
+    return name.split("_")[0] + ("+bt" if name.endswith("+backtest") else "")
 
 
 def _mae_cells(row: dict[str, Any], models: list[str]) -> list[str]:
