@@ -84,6 +84,10 @@ def evaluate(
     backtest: Annotated[
         bool, typer.Option(help="also score each model through the backtest combiner")
     ] = False,
+    choice: Annotated[
+        bool,
+        typer.Option(help="also score each model under the per-series choice (choice.py)"),
+    ] = False,
 ) -> None:
     """MAE per model vs persistence and the least-squares line (held-out simulated data;
     NASA nominal and anomalous test windows), per group and overall, and event-level
@@ -94,7 +98,7 @@ def evaluate(
 
     torch_threads()
     models = {name: load_model(name, repository) for name in _model_names(model)}
-    report = evaluate_all(models, nasa, backtest=backtest)
+    report = evaluate_all(models, nasa, backtest=backtest, choice=choice)
     for key, title, groups in (
         ("simulated_heldout", "Held-out simulated data (1 Hz)", per_group),
         ("nasa_nominal", "NASA test splits, nominal windows", per_group),
@@ -129,6 +133,25 @@ def tune_threshold(
     torch_threads()
     rows = tune(load_model("vae_timeseries", repository), root=nasa, seed=seed)
     console.print(tuning_table(rows))
+
+
+@models_app.command("tune-choice")
+def tune_choice_command(
+    repository: Annotated[
+        Path | None, typer.Option(help="model repository (default triton/models)")
+    ] = None,
+    nasa: Annotated[Path | None, typer.Option(help="NASA SMAP/MSL folder (train/)")] = None,
+) -> None:
+    """How the per-series choice's margin was chosen: each NASA training split and each
+    simulated validation series learns its choice on its first part and is scored on the
+    rest (no test split is read)."""
+    from satmon.forecast.evaluate import tune_choice
+    from satmon.forecast.modelio import load_model
+    from satmon.forecast.report import choice_table
+
+    torch_threads()
+    models = {name: load_model(name, repository) for name in MODEL_NAMES}
+    console.print(choice_table(tune_choice(models, nasa)))
 
 
 def torch_threads(threads: int = 1) -> None:

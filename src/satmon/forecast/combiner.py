@@ -118,21 +118,44 @@ def series_forecasts(
     starts: np.ndarray,
     run: Callable[[np.ndarray], np.ndarray],
     backtests: int = BACKTESTS,
+    z: float = Z,
+    min_backtests: int = MIN_BACKTESTS,
 ) -> Combined:
     """The combiner over windows of one series that start at ``starts`` (the evaluation's
     path): each window's history is the series before it, NaN-padded; ``run`` forecasts raw
     windows ``[M, WINDOW]`` → ``[M, H]``. Every window the model must see is run once."""
     s = np.asarray(series, dtype=np.float64)
     starts = np.asarray(starts, dtype=np.int64)
+    needed = np.unique(_lagged(starts, backtests))
+    needed = needed[needed >= 0]
+    predicted = np.zeros((max(len(s) - WINDOW + 1, 0), HORIZON))
+    if len(needed):
+        from_series = np.lib.stride_tricks.sliding_window_view(s, WINDOW)
+        predicted[needed] = run(np.ascontiguousarray(from_series[needed]))
+    return combine_series(s, starts, predicted, backtests, z, min_backtests)
+
+
+def combine_series(
+    series: np.ndarray,
+    starts: np.ndarray,
+    predicted: np.ndarray,
+    backtests: int = BACKTESTS,
+    z: float = Z,
+    min_backtests: int = MIN_BACKTESTS,
+) -> Combined:
+    """``series_forecasts`` with the model's forecasts already made: ``predicted[i]`` is
+    the forecast of the window that starts at ``i`` (needed for ``starts`` and each start
+    ``HORIZON * j`` before them)."""
+    s = np.asarray(series, dtype=np.float64)
     length = history_length(backtests)
     padded = np.concatenate([np.full(length - WINDOW, np.nan), s])
-    # window starting at s in the series = history ending at s + WINDOW
+    # the window that starts at i in the series is the history that ends at i + WINDOW
     history = padded[starts[:, None] + np.arange(length)[None, :]]  # [N, T]
-    lagged = starts[:, None] - HORIZON * np.arange(backtests + 1)[None, :]  # [N, 1 + k]
-    needed = np.unique(lagged[lagged >= 0])
-    from_series = np.lib.stride_tricks.sliding_window_view(s, WINDOW)
-    predicted = np.zeros((len(s), HORIZON))
-    if len(needed):
-        predicted[needed] = run(np.ascontiguousarray(from_series[needed]))
-    forecasts = predicted[np.maximum(lagged, 0)]  # rows of missing windows are ignored
-    return combine(history, forecasts, backtests)
+    lagged = _lagged(starts, backtests)
+    forecasts = predicted[np.maximum(lagged, 0)]  # the rows of missing windows are ignored
+    return combine(history, forecasts, backtests, z, min_backtests)
+
+
+def _lagged(starts: np.ndarray, backtests: int) -> np.ndarray:
+    """``[N, 1 + k]``: each start and the starts of its backtests (negative: none)."""
+    return starts[:, None] - HORIZON * np.arange(backtests + 1)[None, :]

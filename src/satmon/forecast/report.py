@@ -102,6 +102,34 @@ def tuning_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def choice_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        title="Per-series choice learned on each training series' first part, scored on the rest"
+    )
+    for col in (
+        "model",
+        "learn on",
+        "margin",
+        "NASA worse (model alone)",
+        "NASA pooled / persist (model alone)",
+        "simulated worse (model alone)",
+        "simulated mean / line (model alone)",
+    ):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in rows:
+        nasa, sim = r["nasa"], r["simulated"]
+        table.add_row(
+            _short(r["model"]),
+            f"first {r['fraction']:.0%}",
+            f"{r['margin']:g}",
+            f"{len(nasa['worse'])}/{nasa['groups']} ({len(nasa['model_worse'])})",
+            f"{_num(nasa['pooled_vs_persistence'])} ({_num(nasa['model_pooled_vs_persistence'])})",
+            f"{len(sim['worse'])}/{sim['groups']} ({len(sim['model_worse'])})",
+            f"{_num(sim['mean_vs_line'])} ({_num(sim['model_mean_vs_line'])})",
+        )
+    return table
+
+
 def _mae_table(title: str, models: list[str], first: str) -> Table:
     table = Table(title=title)
     table.add_column(first)
