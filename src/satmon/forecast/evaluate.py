@@ -69,10 +69,13 @@ def evaluate_all(
     root = nasa_root(nasa)
     sim = simulated_windows(HELDOUT_SIM)
     sim_extra = _combined(models, _sim_series(), HELDOUT_SIM.stride) if backtest else {}
+    picks: dict[str, Any] = {}
     if choice:
-        sim_extra |= _chosen(
-            models, _sim_series(CALIBRATION_SEED), _sim_series(), HELDOUT_SIM.stride
+        labels = [f"{sat}:{m}" for sat in HELDOUT_SIM.satellites for m in HELDOUT_SIM.metrics]
+        forecasts, picks["simulated_heldout"] = _chosen(
+            models, _sim_series(CALIBRATION_SEED), _sim_series(), HELDOUT_SIM.stride, labels
         )
+        sim_extra |= forecasts
     report: dict[str, Any] = {
         "simulated_heldout": forecast_report(models, sim, sim_extra),
         "simulated_headroom": simulated_headroom(),
@@ -89,7 +92,8 @@ def evaluate_all(
             extra |= _combined(models, series, 1)
         if choice:
             history = [load_nasa_series(c, "train", root) for c in chans]
-            extra |= _chosen(models, history, series, 1)
+            forecasts, picks["nasa"] = _chosen(models, history, series, 1, chans)
+            extra |= forecasts
         nominal = {k: v[~anomalous] for k, v in extra.items()}
         report["nasa_nominal"] = forecast_report(models, windows.subset(~anomalous), nominal)
         odd = {k: v[anomalous] for k, v in extra.items()}
@@ -97,6 +101,8 @@ def evaluate_all(
         report["detection"] = detection_report(models, root)
     else:
         log.warning("no NASA test split under %s; skipping", root)
+    if picks:
+        report["choices"] = picks
     return report
 
 
@@ -233,19 +239,25 @@ def _chosen(
     history: list[np.ndarray],
     series: list[np.ndarray],
     stride: int,
-) -> dict[str, np.ndarray]:
+    labels: list[str],
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, str]]]:
     """Each model under the choice learned on ``history[i]`` (every window, stride 1) for
-    the windows of ``series[i]`` (stride ``stride``), concatenated like the window sets."""
+    the windows of ``series[i]`` (stride ``stride``), concatenated like the window sets;
+    and, per model, the choice of each series (``labels``) that did not keep the model."""
     out: dict[str, np.ndarray] = {}
+    picks: dict[str, dict[str, str]] = {}
     for name, model in models.items():
         parts = []
-        for before, s in zip(history, series, strict=True):
+        picks[name] = {}
+        for before, s, label in zip(history, series, labels, strict=True):
             hx, hy = windows_from_series(before)
             picked = learn_choice(hx, hy, point_forecasts(model, hx))
+            if picked != "model":
+                picks[name][label] = picked
             x, _ = windows_from_series(s, stride=stride)
             parts.append(apply_choice(picked, x, point_forecasts(model, x)))
         out[f"{name}+choice"] = np.concatenate(parts) if parts else np.zeros((0, HORIZON))
-    return out
+    return out, picks
 
 
 def _ratios(mae: dict[str, float], names: Iterable[str]) -> dict[str, dict[str, Any]]:
