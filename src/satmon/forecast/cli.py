@@ -86,8 +86,11 @@ def evaluate(
     ] = False,
     choice: Annotated[
         bool,
-        typer.Option(help="also score each model under the per-series choice (choice.py)"),
-    ] = False,
+        typer.Option(
+            help="also score each model under the per-series choice the forecaster applies "
+            "(choice.py), learned from each channel's training split"
+        ),
+    ] = True,
 ) -> None:
     """MAE per model vs persistence and the least-squares line (held-out simulated data;
     NASA nominal and anomalous test windows), per group and overall, and event-level
