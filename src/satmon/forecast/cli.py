@@ -18,7 +18,7 @@ from satmon.logconfig import configure_logging
 models_app = typer.Typer(help="Train and evaluate the forecasting models.", no_args_is_help=True)
 console = Console()
 if not console.is_terminal:  # logs and pipes: wide enough for the tables, no truncation
-    console = Console(width=200)
+    console = Console(width=280)
 DEFAULT_REPORT = Path("bench/results/evaluation.json")
 
 

@@ -142,9 +142,15 @@ def _mae_table(title: str, models: list[str], first: str) -> Table:
     return table
 
 
+SUFFIXES = {"backtest": "+bt", "choice": "+ch"}
+
+
 def _short(name: str) -> str:
-    """``vae_timeseries`` → ``vae``; ``vae_timeseries+backtest`` → ``vae+bt``."""
-    return name.split("_")[0] + ("+bt" if name.endswith("+backtest") else "")
+    """``vae_timeseries`` → ``vae``; ``vae_timeseries+backtest`` → ``vae+bt``,
+    ``transformer_timeseries+choice`` → ``tr+ch``."""
+    model, _, variant = name.partition("+")
+    short = "tr" if model.startswith("transformer") and variant else model.split("_")[0]
+    return short + (SUFFIXES.get(variant, f"+{variant}") if variant else "")
 
 
 def _mae_cells(row: dict[str, Any], models: list[str]) -> list[str]:
