@@ -5,15 +5,18 @@ back by the next batch instead of being learned again."""
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from satmon.clients.triton import TritonForecaster
 from satmon.contract.forecast import MODEL_NAMES
 from satmon.forecast.choice import CHOICES
 from satmon.pipeline.choices import choices_for, stored_choices
 from satmon.settings import Settings
-from tests.integration.pipeline.test_thresholds import series_with_history
+from tests.integration.pipeline.test_thresholds import CountingModel, write_battery_history
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +25,13 @@ pytestmark = pytest.mark.integration
 def test_a_choice_is_learned_stored_and_read_back(
     vm: Any, settings: Settings, model_name: str
 ) -> None:
-    sat, end, model = series_with_history(vm, settings)
+    client = TritonForecaster(f"127.0.0.1:{settings.triton_http_port}")
+    if not client.is_ready():
+        pytest.fail("Triton is not ready; start it with `satmon up`")
+    sat = f"TEST-{uuid.uuid4().hex[:6]}"
+    end = datetime.now(UTC).replace(microsecond=0)
+    write_battery_history(vm, sat, end)
+    model = CountingModel(client)
     now_s = end.timestamp()
     key = (sat, "battery")
     try:
@@ -42,4 +51,4 @@ def test_a_choice_is_learned_stored_and_read_back(
         again = choices_for([key], model_name, vm, lambda: model, {}, now_s=now_s + 1)
         assert again == first and model.windows == forecast  # read back, not learned again
     finally:
-        model.client.close()
+        client.close()
