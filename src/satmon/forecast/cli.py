@@ -18,7 +18,7 @@ from satmon.logconfig import configure_logging
 models_app = typer.Typer(help="Train and evaluate the forecasting models.", no_args_is_help=True)
 console = Console()
 if not console.is_terminal:  # logs and pipes: wide enough for the tables, no truncation
-    console = Console(width=200)
+    console = Console(width=280)
 DEFAULT_REPORT = Path("bench/results/evaluation.json")
 
 
@@ -81,6 +81,16 @@ def evaluate(
     ] = None,
     output: Annotated[Path, typer.Option(help="where to write the JSON report")] = DEFAULT_REPORT,
     per_group: Annotated[bool, typer.Option(help="also print every channel and metric")] = True,
+    backtest: Annotated[
+        bool, typer.Option(help="also score each model through the backtest combiner")
+    ] = False,
+    choice: Annotated[
+        bool,
+        typer.Option(
+            help="also score each model under the per-series choice the forecaster applies "
+            "(choice.py), learned from each channel's training split"
+        ),
+    ] = True,
 ) -> None:
     """MAE per model vs persistence and the least-squares line (held-out simulated data;
     NASA nominal and anomalous test windows), per group and overall, and event-level
@@ -91,7 +101,7 @@ def evaluate(
 
     torch_threads()
     models = {name: load_model(name, repository) for name in _model_names(model)}
-    report = evaluate_all(models, nasa)
+    report = evaluate_all(models, nasa, backtest=backtest, choice=choice)
     for key, title, groups in (
         ("simulated_heldout", "Held-out simulated data (1 Hz)", per_group),
         ("nasa_nominal", "NASA test splits, nominal windows", per_group),
@@ -126,6 +136,25 @@ def tune_threshold(
     torch_threads()
     rows = tune(load_model("vae_timeseries", repository), root=nasa, seed=seed)
     console.print(tuning_table(rows))
+
+
+@models_app.command("tune-choice")
+def tune_choice_command(
+    repository: Annotated[
+        Path | None, typer.Option(help="model repository (default triton/models)")
+    ] = None,
+    nasa: Annotated[Path | None, typer.Option(help="NASA SMAP/MSL folder (train/)")] = None,
+) -> None:
+    """How the per-series choice's margin was chosen: each NASA training split and each
+    simulated validation series learns its choice on its first part and is scored on the
+    rest (no test split is read)."""
+    from satmon.forecast.evaluate import tune_choice
+    from satmon.forecast.modelio import load_model
+    from satmon.forecast.report import choice_table
+
+    torch_threads()
+    models = {name: load_model(name, repository) for name in MODEL_NAMES}
+    console.print(choice_table(tune_choice(models, nasa)))
 
 
 def torch_threads(threads: int = 1) -> None:

@@ -102,16 +102,55 @@ def tuning_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def choice_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        title="Per-series choice learned on each training series' first part, scored on the rest"
+    )
+    for col in (
+        "model",
+        "learn on",
+        "margin",
+        "NASA worse (model alone)",
+        "NASA pooled / persist (model alone)",
+        "simulated worse (model alone)",
+        "simulated mean / line (model alone)",
+    ):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in rows:
+        nasa, sim = r["nasa"], r["simulated"]
+        table.add_row(
+            _short(r["model"]),
+            f"first {r['fraction']:.0%}",
+            f"{r['margin']:g}",
+            f"{len(nasa['worse'])}/{nasa['groups']} ({len(nasa['model_worse'])})",
+            f"{_num(nasa['pooled_vs_persistence'])} ({_num(nasa['model_pooled_vs_persistence'])})",
+            f"{len(sim['worse'])}/{sim['groups']} ({len(sim['model_worse'])})",
+            f"{_num(sim['mean_vs_line'])} ({_num(sim['model_mean_vs_line'])})",
+        )
+    return table
+
+
 def _mae_table(title: str, models: list[str], first: str) -> Table:
     table = Table(title=title)
     table.add_column(first)
     table.add_column("windows", justify="right")
     for name in ("persistence", "linear_trend", *models):
-        table.add_column(f"MAE {SHORT.get(name, name.split('_')[0])}", justify="right")
+        table.add_column(f"MAE {SHORT.get(name, _short(name))}", justify="right")
     for name in models:
         for b in (*BASELINE_NAMES, BETTER):
-            table.add_column(f"{name.split('_')[0]}/{SHORT[b]}", justify="right")
+            table.add_column(f"{_short(name)}/{SHORT[b]}", justify="right")
     return table
+
+
+SUFFIXES = {"backtest": "+bt", "choice": "+ch"}
+
+
+def _short(name: str) -> str:
+    """``vae_timeseries`` → ``vae``; ``vae_timeseries+backtest`` → ``vae+bt``,
+    ``transformer_timeseries+choice`` → ``tr+ch``."""
+    model, _, variant = name.partition("+")
+    short = "tr" if model.startswith("transformer") and variant else model.split("_")[0]
+    return short + (SUFFIXES.get(variant, f"+{variant}") if variant else "")
 
 
 def _mae_cells(row: dict[str, Any], models: list[str]) -> list[str]:

@@ -9,7 +9,9 @@ and their job ids derive from the tick so a redelivered tick queues nothing new.
 A job that cannot succeed as asked (unknown model, too few points) ends as a
 ``forecast.failed`` event with the reason; an unreachable VictoriaMetrics or Triton
 raises TransientError so the request is retried. A completed VAE forecast also carries
-its series' anomaly threshold (``thresholds.py``) when one is known or can be learned.
+its series' anomaly threshold (``thresholds.py``) when one is known or can be learned,
+and a series on which the model has not clearly beaten persistence and the line gets the
+better of the two instead (``choices.py``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from satmon.contract.forecast import (
 )
 from satmon.contract.rejections import Rejected
 from satmon.errors import PermanentError, TransientError
+from satmon.pipeline.choices import apply_choices, choices_for
 from satmon.pipeline.forecast_outcomes import (
     completed,
     failed,
@@ -258,6 +261,12 @@ def run_jobs(
         except Exception as exc:  # a client we do not own: retry rather than lose the job
             raise TransientError(f"model {model_name} call failed: {exc}") from exc
         latency_ms = (time.perf_counter() - t0) * 1000.0
+        picked = _choices([job for job, _ in group], model_name, series, get_model)
+        if picked:
+            keys = [(job.satellite_id, job.metric) for job, _ in group]
+            outputs = apply_choices(
+                outputs, windows, [picked.get(k, "model") for k in keys], period
+            )
         thresholds = (
             _thresholds([job for job, _ in group], series, get_model)
             if model_name == ANOMALY_MODEL and "anomaly_score" in outputs
@@ -282,6 +291,23 @@ def _thresholds(
         )
     except Exception as exc:  # a threshold is extra information; the forecast stands
         log.warning("anomaly thresholds unavailable this batch: %s", exc)
+        return {}
+
+
+def _choices(
+    jobs: Sequence[ForecastRequest],
+    model_name: str,
+    series: SeriesSource,
+    get_model: Callable[[], ForecastModel],
+) -> dict[tuple[str, str], str]:
+    """The jobs' series choices for ``model_name``; best effort: without one a forecast
+    is the model's."""
+    try:
+        return choices_for(
+            ((j.satellite_id, j.metric) for j in jobs), model_name, series, get_model, PERIODS
+        )
+    except Exception as exc:  # a choice refines the forecast; the model's stands
+        log.warning("forecast choices unavailable this batch: %s", exc)
         return {}
 
 

@@ -83,11 +83,19 @@ def forecast_points(
 ) -> list[tuple[Any, ...]]:
     """The latest forecast of each (model, timestamp) in [start, end), in that order:
     (model, timestamp, value, lower, upper, job_id, requested_at, the job's last input)."""
-    params = {
+    params = series_range(satellite, metric, models, start, end)
+    return list(conn.execute(READ, params).fetchall())
+
+
+def series_range(
+    satellite: str, metric: str, models: Sequence[str] | None, start: Any, end: Any
+) -> dict[str, Any]:
+    """The parameters of a read of one series' forecasts in [start, end) (every model
+    when ``models`` is empty), as this module's and ``store.results``' reads name them."""
+    return {
         "satellite": satellite,
         "metric": metric,
         "models": list(models) if models else None,
         "start": start,
         "end": end,
     }
-    return list(conn.execute(READ, params).fetchall())

@@ -117,20 +117,8 @@ def forecast_jobs(
 ) -> list[tuple[Any, ...]]:
     """Every completed job forecasting into [start, end), newest first: (job_id, model,
     requested_at, completed_at, timestamps, values, lower, upper)."""
-    params = _range_params(satellite, metric, models, start, end) | {"limit": limit}
+    params = latest_forecasts.series_range(satellite, metric, models, start, end) | {"limit": limit}
     return list(conn.execute(FORECAST_JOBS, params).fetchall())
-
-
-def _range_params(
-    satellite: str, metric: str, models: Sequence[str] | None, start: Any, end: Any
-) -> dict[str, Any]:
-    return {
-        "satellite": satellite,
-        "metric": metric,
-        "models": list(models) if models else None,
-        "start": start,
-        "end": end,
-    }
 
 
 JOB_FILTERS = ("satellite_id", "metric", "model", "status", "trigger")

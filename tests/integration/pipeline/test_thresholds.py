@@ -56,14 +56,19 @@ def write_battery_history(vm: Any, sat: str, end: datetime) -> None:
     vm.flush_search_cache()
 
 
-def test_a_threshold_is_learned_stored_and_read_back(vm: Any, settings: Settings) -> None:
+def series_with_history(vm: Any, settings: Settings) -> tuple[str, datetime, CountingModel]:
+    """A new satellite with its battery history up to now, and the stack's Triton counted."""
     client = TritonForecaster(f"127.0.0.1:{settings.triton_http_port}")
     if not client.is_ready():
         pytest.fail("Triton is not ready; start it with `satmon up`")
     sat = f"TEST-{uuid.uuid4().hex[:6]}"
     end = datetime.now(UTC).replace(microsecond=0)
     write_battery_history(vm, sat, end)
-    model = CountingModel(client)
+    return sat, end, CountingModel(client)
+
+
+def test_a_threshold_is_learned_stored_and_read_back(vm: Any, settings: Settings) -> None:
+    sat, end, model = series_with_history(vm, settings)
     now_s = end.timestamp()
     try:
         first = thresholds_for([(sat, "battery")], vm, lambda: model, {}, now_s=now_s)
@@ -83,4 +88,4 @@ def test_a_threshold_is_learned_stored_and_read_back(vm: Any, settings: Settings
         assert again == pytest.approx(first)
         assert model.windows == scored  # read back, not learned again
     finally:
-        client.close()
+        model.client.close()

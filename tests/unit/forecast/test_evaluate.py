@@ -84,3 +84,17 @@ def test_detection_report_sums_per_spacecraft_next_to_orion(tmp_path: Path) -> N
         }
     }
     assert set(report["detectors"]) == {"vae / anomaly score", "vae / one-step error"}
+
+
+def test_forecasts_made_elsewhere_are_scored_like_a_model() -> None:
+    rng = np.random.default_rng(3)
+    line = 0.5 * np.arange(400) + rng.normal(scale=0.3, size=400)
+    ws = _group(line, "line")
+    from satmon.forecast.baselines import linear_trend
+
+    extra = {"last+choice": linear_trend(ws.x)}
+    report = forecast_report({"last": LastValue()}, ws, extra)  # type: ignore[dict-item]
+    overall = report["overall"]
+    assert overall["worse"]["last"][BETTER] == ["line"]
+    assert overall["worse"]["last+choice"][BETTER] == []
+    assert overall["ratio"]["last+choice"]["linear_trend"] == pytest.approx(1.0)

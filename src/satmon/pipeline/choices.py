@@ -1,0 +1,174 @@
+"""Per-series forecast choices: learned from recent history, stored, applied to forecasts.
+
+Where a model has not clearly beaten persistence and the least-squares line on a series,
+the series gets the better of those two instead (``satmon.forecast.choice``, the rule
+``satmon models evaluate --choice`` scores: there a NASA channel learns it from its
+training split). Each (satellite, metric, model) learns its choice the way its anomaly
+threshold is learned (``thresholds.py``): the model forecasts windows of the series' last
+``LOOKBACK_S`` whose next ``HORIZON`` points are known, the three MAEs decide. Choices
+are stored in VictoriaMetrics (``CHOICE_METRIC``: 0 model, 1 persistence, 2 line, one
+sample per learning), read back by every replica, relearned when older than
+``MAX_AGE_S``; a batch learns at most ``MAX_LEARN_PER_CALL``. Until a series has one,
+or if learning fails, its forecasts are the model's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from satmon.clients.vm import metric_selector
+from satmon.contract.forecast import HORIZON, MIN_HISTORY_WINDOWS, WINDOW
+from satmon.forecast.choice import CHOICES, apply_choice, learn_choice
+from satmon.pipeline.thresholds import REQUEST_WINDOWS, AnomalyModel, ThresholdStore
+
+log = logging.getLogger(__name__)
+
+CHOICE_METRIC = "satmon_forecast_choice"
+LOOKBACK_S = 2 * 3600.0
+MAX_AGE_S = 3600.0
+MAX_LEARN_PER_CALL = 8
+MAX_WINDOWS = 800
+"""History windows (input and known targets) per learning, evenly strided."""
+
+SeriesKey = tuple[str, str]
+
+
+def choices_for(
+    keys: Iterable[SeriesKey],
+    model_name: str,
+    store: ThresholdStore,
+    get_model: Callable[[], AnomalyModel],
+    periods: dict[str, float],
+    now_s: float | None = None,
+) -> dict[SeriesKey, str]:
+    """The current choice of each (satellite, metric) in ``keys`` for ``model_name`` that
+    has one, learning (and storing) those missing or stale, at most
+    ``MAX_LEARN_PER_CALL``."""
+    now = time.time() if now_s is None else now_s
+    wanted = sorted(set(keys))
+    known = stored_choices(store, model_name, now - MAX_AGE_S, now)
+    learned = 0
+    for key in wanted:
+        if key in known or learned >= MAX_LEARN_PER_CALL:
+            continue
+        learned += 1
+        picked = learn_series_choice(store, get_model, key, model_name, periods.get(key[1]), now)
+        if picked is not None:
+            store.import_lines(choice_line(key, model_name, picked, now))
+            known[key] = picked
+    return {key: known[key] for key in wanted if key in known}
+
+
+def stored_choices(
+    store: ThresholdStore, model_name: str, start: float, end: float
+) -> dict[SeriesKey, str]:
+    """The newest stored choice of every series for ``model_name`` learned in [start, end]."""
+    match = f'{{__name__="{CHOICE_METRIC}",model="{model_name}"}}'
+    out: dict[SeriesKey, str] = {}
+    for s in store.export(match, start=start, end=end):
+        sat, metric = s.labels.get("satellite_id"), s.labels.get("metric")
+        if sat and metric and s.values:
+            index = int(s.values[-1])
+            if 0 <= index < len(CHOICES):
+                out[(sat, metric)] = CHOICES[index]
+    return out
+
+
+def learn_series_choice(
+    store: ThresholdStore,
+    get_model: Callable[[], AnomalyModel],
+    key: SeriesKey,
+    model_name: str,
+    period: float | None,
+    now_s: float,
+) -> str | None:
+    """The choice from the windows of the series' last ``LOOKBACK_S``; None when the
+    history is too short to teach one."""
+    satellite_id, metric = key
+    history = store.export(
+        metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
+    )
+    values = np.asarray(history[0].values if history else [], dtype=np.float64)
+    spans = history_spans(values, period)
+    if len(spans) < MIN_HISTORY_WINDOWS:
+        return None
+    x, y = spans[:, :WINDOW], spans[:, WINDOW:]
+    model = get_model()
+    forecasts = np.concatenate(
+        [
+            model.forecast(model_name, x[i : i + REQUEST_WINDOWS])["forecast"]
+            for i in range(0, len(x), REQUEST_WINDOWS)
+        ]
+    )
+    picked = learn_choice(x, y, forecasts)
+    log.info(
+        "learned the forecast choice of %s %s %s: %s", satellite_id, metric, model_name, picked
+    )
+    return picked
+
+
+def history_spans(
+    values: np.ndarray, period: float | None = None, limit: int = MAX_WINDOWS
+) -> np.ndarray:
+    """At most ``limit`` spans of ``WINDOW + HORIZON`` points ``[N, 30]``, evenly strided
+    over ``values``; a wrapped angle (``period``) is unwrapped within each span."""
+    total = WINDOW + HORIZON
+    if len(values) < total:
+        return np.zeros((0, total))
+    view = np.lib.stride_tricks.sliding_window_view(values, total)
+    stride = max(1, -(-len(view) // limit))
+    spans = np.array(view[::stride], dtype=np.float64)
+    return np.unwrap(spans, period=period, axis=1) if period is not None else spans
+
+
+def apply_choices(
+    outputs: dict[str, np.ndarray],
+    windows: np.ndarray,
+    picked: list[str],
+    period: float | None = None,
+) -> dict[str, np.ndarray]:
+    """``outputs`` of a batch of raw ``windows`` ``[B, 20]`` with each row's forecast
+    replaced by its series' choice (``picked[row]``); ``lower`` / ``upper`` move with the
+    forecast. Rows that keep the model are unchanged; ``outputs`` itself is not modified."""
+    rows = [i for i, p in enumerate(picked) if p != "model"]
+    if not rows:
+        return outputs
+    x = np.asarray(windows, dtype=np.float64)
+    if period is not None:
+        x = np.unwrap(x, period=period, axis=1)
+    out = {k: np.array(v, copy=True) for k, v in outputs.items()}
+    model_fc = np.asarray(outputs["forecast"], dtype=np.float64)
+    for i in rows:
+        chosen = apply_choice(picked[i], x[i : i + 1], model_fc[i : i + 1])[0]
+        if period is not None:
+            chosen = np.mod(chosen + period / 2.0, period) - period / 2.0
+        shift = _angle_delta(chosen - model_fc[i], period)
+        out["forecast"][i] = chosen
+        for name in ("lower", "upper"):
+            if name in out:
+                out[name][i] = np.asarray(outputs[name][i], dtype=np.float64) + shift
+    return out
+
+
+def _angle_delta(delta: np.ndarray, period: float | None) -> np.ndarray:
+    if period is None:
+        return delta
+    return np.mod(delta + period / 2.0, period) - period / 2.0
+
+
+def choice_line(key: SeriesKey, model_name: str, picked: str, now_s: float) -> bytes:
+    """One /api/v1/import JSON line storing ``picked`` for ``key`` at ``now_s``."""
+    labels: dict[str, Any] = {
+        "__name__": CHOICE_METRIC,
+        "satellite_id": key[0],
+        "metric": key[1],
+        "model": model_name,
+    }
+    row = {"metric": labels, "values": [CHOICES.index(picked)], "timestamps": [int(now_s * 1000)]}
+    return json.dumps(row).encode() + b"\n"
