@@ -4,12 +4,13 @@ Where a model has not clearly beaten persistence and the least-squares line on a
 the series gets the better of those two instead (``satmon.forecast.choice``, the rule
 ``satmon models evaluate --choice`` scores: there a NASA channel learns it from its
 training split). Each (satellite, metric, model) learns its choice the way its anomaly
-threshold is learned (``thresholds.py``): the model forecasts windows of the series' last
-``LOOKBACK_S`` whose next ``HORIZON`` points are known, the three MAEs decide. Choices
-are stored in VictoriaMetrics (``CHOICE_METRIC``: 0 model, 1 persistence, 2 line, one
-sample per learning), read back by every replica, relearned when older than
-``MAX_AGE_S``; a batch learns at most ``MAX_LEARN_PER_CALL``. Until a series has one,
-or if learning fails, its forecasts are the model's.
+threshold is learned (``thresholds.py``): the model forecasts windows of the series'
+recent history (``learning.LOOKBACK_S``, read once for both) whose next ``HORIZON``
+points are known, the three MAEs decide. Choices are stored in VictoriaMetrics
+(``CHOICE_METRIC``: 0 model, 1 persistence, 2 line, one sample per learning), read back
+by every replica, relearned when older than ``MAX_AGE_S``; a batch learns at most
+``MAX_LEARN_PER_CALL`` per model within its learning budget. Until a series has one, or
+if learning fails, its forecasts are the model's.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from typing import Any
 
 import numpy as np
 
-from satmon.clients.vm import metric_selector
 from satmon.contract.forecast import HORIZON, MIN_HISTORY_WINDOWS, WINDOW
 from satmon.forecast.choice import CHOICES, apply_choice, learn_choice
-from satmon.pipeline.thresholds import REQUEST_WINDOWS, AnomalyModel, ThresholdStore
+from satmon.pipeline.learning import (
+    MAX_AGE_S,
+    MAX_LEARN_PER_CALL,
+    HistoryStore,
+    LearningBudget,
+    recent_values,
+)
+from satmon.pipeline.thresholds import REQUEST_WINDOWS, AnomalyModel
 
 log = logging.getLogger(__name__)
 
 CHOICE_METRIC = "satmon_forecast_choice"
-LOOKBACK_S = 2 * 3600.0
-MAX_AGE_S = 3600.0
-MAX_LEARN_PER_CALL = 8
 MAX_WINDOWS = 800
 """History windows (input and known targets) per learning, evenly strided."""
 
@@ -42,14 +46,15 @@ SeriesKey = tuple[str, str]
 def choices_for(
     keys: Iterable[SeriesKey],
     model_name: str,
-    store: ThresholdStore,
+    store: HistoryStore,
     get_model: Callable[[], AnomalyModel],
     periods: dict[str, float],
     now_s: float | None = None,
+    budget: LearningBudget | None = None,
 ) -> dict[SeriesKey, str]:
     """The current choice of each (satellite, metric) in ``keys`` for ``model_name`` that
     has one, learning (and storing) those missing or stale, at most
-    ``MAX_LEARN_PER_CALL``."""
+    ``MAX_LEARN_PER_CALL`` and while ``budget`` allows."""
     now = time.time() if now_s is None else now_s
     wanted = sorted(set(keys))
     known = stored_choices(store, model_name, now - MAX_AGE_S, now)
@@ -57,6 +62,8 @@ def choices_for(
     for key in wanted:
         if key in known or learned >= MAX_LEARN_PER_CALL:
             continue
+        if budget is not None and not budget.allows():
+            break
         learned += 1
         picked = learn_series_choice(store, get_model, key, model_name, periods.get(key[1]), now)
         if picked is not None:
@@ -66,7 +73,7 @@ def choices_for(
 
 
 def stored_choices(
-    store: ThresholdStore, model_name: str, start: float, end: float
+    store: HistoryStore, model_name: str, start: float, end: float
 ) -> dict[SeriesKey, str]:
     """The newest stored choice of every series for ``model_name`` learned in [start, end]."""
     match = f'{{__name__="{CHOICE_METRIC}",model="{model_name}"}}'
@@ -81,21 +88,17 @@ def stored_choices(
 
 
 def learn_series_choice(
-    store: ThresholdStore,
+    store: HistoryStore,
     get_model: Callable[[], AnomalyModel],
     key: SeriesKey,
     model_name: str,
     period: float | None,
     now_s: float,
 ) -> str | None:
-    """The choice from the windows of the series' last ``LOOKBACK_S``; None when the
-    history is too short to teach one."""
+    """The choice from the windows of the series' recent history; None when the history
+    is too short to teach one."""
     satellite_id, metric = key
-    history = store.export(
-        metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
-    )
-    values = np.asarray(history[0].values if history else [], dtype=np.float64)
-    spans = history_spans(values, period)
+    spans = history_spans(recent_values(store, key, now_s), period)
     if len(spans) < MIN_HISTORY_WINDOWS:
         return None
     x, y = spans[:, :WINDOW], spans[:, WINDOW:]

@@ -11,7 +11,8 @@ A job that cannot succeed as asked (unknown model, too few points) ends as a
 raises TransientError so the request is retried. A completed VAE forecast also carries
 its series' anomaly threshold (``thresholds.py``) when one is known or can be learned,
 and a series on which the model has not clearly beaten persistence and the line gets the
-better of the two instead (``choices.py``).
+better of the two instead (``choices.py``); a batch spends at most a bounded time
+learning either (``learning.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from satmon.pipeline.forecast_outcomes import (
     make_outcome,
     outcome_event,
 )
+from satmon.pipeline.learning import LearningBudget, SharedHistory
 from satmon.pipeline.thresholds import thresholds_for
 
 log = logging.getLogger(__name__)
@@ -227,6 +229,7 @@ def run_jobs(
     results: list[CloudEvent] = []
     ready: dict[tuple[str, float | None], list[tuple[ForecastRequest, Any]]] = {}
     windows_by_series: dict[tuple[str, str], Any] = {}  # both models read the same window
+    learning = _Learning(SharedHistory(series), LearningBudget(), time.time())
     for job in jobs:
         if job.model not in MODEL_NAMES:
             results.append(failed(job, started, f"unknown model {job.model!r}"))
@@ -261,17 +264,17 @@ def run_jobs(
         except Exception as exc:  # a client we do not own: retry rather than lose the job
             raise TransientError(f"model {model_name} call failed: {exc}") from exc
         latency_ms = (time.perf_counter() - t0) * 1000.0
-        picked = _choices([job for job, _ in group], model_name, series, get_model)
+        thresholds = (  # first: an anomaly alarm needs a threshold, a choice refines
+            _thresholds([job for job, _ in group], learning, get_model)
+            if model_name == ANOMALY_MODEL and "anomaly_score" in outputs
+            else {}
+        )
+        picked = _choices([job for job, _ in group], model_name, learning, get_model)
         if picked:
             keys = [(job.satellite_id, job.metric) for job, _ in group]
             outputs = apply_choices(
                 outputs, windows, [picked.get(k, "model") for k in keys], period
             )
-        thresholds = (
-            _thresholds([job for job, _ in group], series, get_model)
-            if model_name == ANOMALY_MODEL and "anomaly_score" in outputs
-            else {}
-        )
         for row, (job, window) in enumerate(group):
             threshold = thresholds.get((job.satellite_id, job.metric))
             results.append(completed(job, window, outputs, row, started, latency_ms, threshold))
@@ -279,15 +282,29 @@ def run_jobs(
     return results
 
 
+@dataclass(frozen=True)
+class _Learning:
+    """What one batch's threshold and choice learnings share."""
+
+    history: SharedHistory
+    budget: LearningBudget
+    now_s: float
+
+
 def _thresholds(
     jobs: Sequence[ForecastRequest],
-    series: SeriesSource,
+    learning: _Learning,
     get_model: Callable[[], ForecastModel],
 ) -> dict[tuple[str, str], float]:
     """The jobs' series thresholds; best effort: a forecast is complete without one."""
     try:
         return thresholds_for(
-            ((j.satellite_id, j.metric) for j in jobs), series, get_model, PERIODS
+            ((j.satellite_id, j.metric) for j in jobs),
+            learning.history,
+            get_model,
+            PERIODS,
+            now_s=learning.now_s,
+            budget=learning.budget,
         )
     except Exception as exc:  # a threshold is extra information; the forecast stands
         log.warning("anomaly thresholds unavailable this batch: %s", exc)
@@ -297,14 +314,20 @@ def _thresholds(
 def _choices(
     jobs: Sequence[ForecastRequest],
     model_name: str,
-    series: SeriesSource,
+    learning: _Learning,
     get_model: Callable[[], ForecastModel],
 ) -> dict[tuple[str, str], str]:
     """The jobs' series choices for ``model_name``; best effort: without one a forecast
     is the model's."""
     try:
         return choices_for(
-            ((j.satellite_id, j.metric) for j in jobs), model_name, series, get_model, PERIODS
+            ((j.satellite_id, j.metric) for j in jobs),
+            model_name,
+            learning.history,
+            get_model,
+            PERIODS,
+            now_s=learning.now_s,
+            budget=learning.budget,
         )
     except Exception as exc:  # a choice refines the forecast; the model's stands
         log.warning("forecast choices unavailable this batch: %s", exc)

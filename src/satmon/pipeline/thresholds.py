@@ -4,13 +4,14 @@ A completed ``vae_timeseries`` forecast carries its window's ``anomaly_score``. 
 that score is anomalous depends on the series: a battery voltage and a ground track
 differ in what their windows usually look like. So each (satellite, metric) gets its own
 threshold, learned the way ``satmon models evaluate`` learns one from a NASA channel's
-training split: the VAE scores windows of the series' recent history (the last
-``LOOKBACK_S``) and ``contract.forecast.anomaly_threshold`` turns those scores into a
-threshold. Thresholds are stored in VictoriaMetrics (``THRESHOLD_METRIC``, one sample
+training split: the VAE scores windows of the series' recent history
+(``learning.LOOKBACK_S``) and ``contract.forecast.anomaly_threshold`` turns those scores
+into a threshold. Thresholds are stored in VictoriaMetrics (``THRESHOLD_METRIC``, one sample
 per learning, timestamped), so every forecaster replica and the operation API read the
 same ones, and relearned when older than ``MAX_AGE_S``. A batch learns at most
-``MAX_LEARN_PER_CALL`` of them, so a cold start spreads its cost over a few ticks; until
-a series has one, its outcomes carry no threshold.
+``MAX_LEARN_PER_CALL`` of them within its learning budget (``learning.py``), so a cold
+start spreads its cost over a few ticks; until a series has one, its outcomes carry no
+threshold.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from satmon.clients.vm import Series, metric_selector
 from satmon.contract.forecast import (
     ANOMALY_MODEL,
     MIN_HISTORY_WINDOWS,
@@ -31,30 +31,23 @@ from satmon.contract.forecast import (
     WINDOW,
     anomaly_threshold,
 )
+from satmon.pipeline.learning import (
+    MAX_AGE_S,
+    MAX_LEARN_PER_CALL,
+    HistoryStore,
+    LearningBudget,
+    recent_values,
+)
 
 log = logging.getLogger(__name__)
 
-LOOKBACK_S = 2 * 3600.0
-"""History a threshold is learned from: more than one orbit (about 92 min), so eclipse
-entries and exits are in it."""
-MAX_AGE_S = 3600.0
-MAX_LEARN_PER_CALL = 8
 MAX_WINDOWS = 800
 """Windows scored per learning, evenly strided over the lookback."""
 REQUEST_WINDOWS = 256
 """Windows per model request: the models' ``max_batch_size`` (``triton/models/*/config.pbtxt``)."""
 
 SeriesKey = tuple[str, str]
-
-
-class ThresholdStore(Protocol):
-    """What thresholds need of ``satmon.clients.vm.VictoriaMetrics``."""
-
-    def export(
-        self, match: str, start: float | None = None, end: float | None = None
-    ) -> list[Series]: ...
-
-    def import_lines(self, body: bytes) -> None: ...
+ThresholdStore = HistoryStore
 
 
 class AnomalyModel(Protocol):
@@ -69,9 +62,11 @@ def thresholds_for(
     get_model: Callable[[], AnomalyModel],
     periods: dict[str, float],
     now_s: float | None = None,
+    budget: LearningBudget | None = None,
 ) -> dict[SeriesKey, float]:
     """The current threshold of each (satellite, metric) in ``keys`` that has one,
-    learning (and storing) those missing or stale, at most ``MAX_LEARN_PER_CALL``."""
+    learning (and storing) those missing or stale, at most ``MAX_LEARN_PER_CALL`` and
+    while ``budget`` allows."""
     now = time.time() if now_s is None else now_s
     wanted = sorted(set(keys))
     known = stored_thresholds(store, now - MAX_AGE_S, now)
@@ -79,6 +74,8 @@ def thresholds_for(
     for key in wanted:
         if key in known or learned >= MAX_LEARN_PER_CALL:
             continue
+        if budget is not None and not budget.allows():
+            break
         learned += 1
         value = learn_threshold(store, get_model, key, periods.get(key[1]), now)
         if value is not None:
@@ -105,14 +102,10 @@ def learn_threshold(
     period: float | None,
     now_s: float,
 ) -> float | None:
-    """Score the windows of the series' last ``LOOKBACK_S`` with the VAE and turn the
+    """Score the windows of the series' recent history with the VAE and turn the
     scores into its threshold; None when the history is too short to teach one."""
     satellite_id, metric = key
-    history = store.export(
-        metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
-    )
-    values = np.asarray(history[0].values if history else [], dtype=np.float64)
-    windows = history_windows(values)
+    windows = history_windows(recent_values(store, key, now_s))
     if len(windows) < MIN_HISTORY_WINDOWS:
         return None
     model = get_model()

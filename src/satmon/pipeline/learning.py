@@ -1,0 +1,89 @@
+"""What the forecaster's per-series learning shares: its history, its age, its time budget.
+
+Two parameters of a series are learned from its recent history while its jobs run:
+the VAE's anomaly threshold (``thresholds.py``) and each model's forecast choice
+(``choices.py``). Both read the same ``LOOKBACK_S`` of the series, so a batch reads it
+from VictoriaMetrics once (``SharedHistory``), and both together spend at most
+``BUDGET_S`` of a batch's wall time (``LearningBudget``): a job waits for its own
+forecast, not for the learning of a fleet that has just come online. What the budget
+leaves unlearned is learned by the next batches; until then a series' forecasts are the
+model's, without a threshold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from satmon.clients.vm import Series, metric_selector
+
+LOOKBACK_S = 2 * 3600.0
+"""History a series' parameters are learned from: more than one orbit (about 92 min), so
+eclipse entries and exits are in it."""
+MAX_AGE_S = 3600.0
+"""A learned parameter older than this is learned again."""
+MAX_LEARN_PER_CALL = 8
+"""Learnings of one kind per batch, whatever the budget."""
+BUDGET_S = 0.25
+"""Wall time one batch of jobs may spend learning, thresholds and choices together.
+A learning takes about 20–100 ms on this machine's CPU (an export of 2 h at 1 Hz and
+up to 800 windows through Triton), so a batch learns a few and a fleet's first hour of
+series is learned within a few ticks."""
+
+
+class LearningBudget:
+    """The learning time left to one batch. Asked before each learning; the first is
+    always allowed, so every batch makes progress however slow a learning is."""
+
+    def __init__(
+        self, seconds: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._clock = clock
+        self._deadline = clock() + (BUDGET_S if seconds is None else seconds)
+        self._asked = False
+
+    def allows(self) -> bool:
+        first, self._asked = not self._asked, True
+        return first or self._clock() < self._deadline
+
+
+class HistoryStore(Protocol):
+    """What learning needs of ``satmon.clients.vm.VictoriaMetrics``."""
+
+    def export(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[Series]: ...
+
+    def import_lines(self, body: bytes) -> None: ...
+
+
+class SharedHistory:
+    """A store whose exports are read once per (match, start, end): the learnings of one
+    batch share each series' history. Imports pass straight through."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self._store = store
+        self._exports: dict[tuple[str, float | None, float | None], list[Series]] = {}
+
+    def export(
+        self, match: str, start: float | None = None, end: float | None = None
+    ) -> list[Series]:
+        key = (match, start, end)
+        if key not in self._exports:
+            self._exports[key] = self._store.export(match, start=start, end=end)
+        return self._exports[key]
+
+    def import_lines(self, body: bytes) -> None:
+        self._store.import_lines(body)
+
+
+def recent_values(store: HistoryStore, key: tuple[str, str], now_s: float) -> np.ndarray:
+    """The series' values of the ``LOOKBACK_S`` before ``now_s``, oldest first."""
+    satellite_id, metric = key
+    history = store.export(
+        metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
+    )
+    return np.asarray(history[0].values if history else [], dtype=np.float64)
