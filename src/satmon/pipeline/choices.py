@@ -15,11 +15,9 @@ if learning fails, its forecasts are the model's.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import numpy as np
 
@@ -27,10 +25,13 @@ from satmon.contract.forecast import HORIZON, MIN_HISTORY_WINDOWS, WINDOW
 from satmon.forecast.choice import CHOICES, apply_choice, learn_choice
 from satmon.pipeline.learning import (
     MAX_AGE_S,
-    MAX_LEARN_PER_CALL,
     HistoryStore,
     LearningBudget,
+    SeriesKey,
+    current_or_learned,
     recent_values,
+    stored_values,
+    value_line,
 )
 from satmon.pipeline.thresholds import REQUEST_WINDOWS, AnomalyModel
 
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 CHOICE_METRIC = "satmon_forecast_choice"
 MAX_WINDOWS = 800
 """History windows (input and known targets) per learning, evenly strided."""
-
-SeriesKey = tuple[str, str]
 
 
 def choices_for(
@@ -56,35 +55,24 @@ def choices_for(
     has one, learning (and storing) those missing or stale, at most
     ``MAX_LEARN_PER_CALL`` and while ``budget`` allows."""
     now = time.time() if now_s is None else now_s
-    wanted = sorted(set(keys))
-    known = stored_choices(store, model_name, now - MAX_AGE_S, now)
-    learned = 0
-    for key in wanted:
-        if key in known or learned >= MAX_LEARN_PER_CALL:
-            continue
-        if budget is not None and not budget.allows():
-            break
-        learned += 1
-        picked = learn_series_choice(store, get_model, key, model_name, periods.get(key[1]), now)
-        if picked is not None:
-            store.import_lines(choice_line(key, model_name, picked, now))
-            known[key] = picked
-    return {key: known[key] for key in wanted if key in known}
+    return current_or_learned(
+        sorted(set(keys)),
+        stored_choices(store, model_name, now - MAX_AGE_S, now),
+        lambda key: learn_series_choice(
+            store, get_model, key, model_name, periods.get(key[1]), now
+        ),
+        lambda key, picked: choice_line(key, model_name, picked, now),
+        store,
+        budget,
+    )
 
 
 def stored_choices(
     store: HistoryStore, model_name: str, start: float, end: float
 ) -> dict[SeriesKey, str]:
     """The newest stored choice of every series for ``model_name`` learned in [start, end]."""
-    match = f'{{__name__="{CHOICE_METRIC}",model="{model_name}"}}'
-    out: dict[SeriesKey, str] = {}
-    for s in store.export(match, start=start, end=end):
-        sat, metric = s.labels.get("satellite_id"), s.labels.get("metric")
-        if sat and metric and s.values:
-            index = int(s.values[-1])
-            if 0 <= index < len(CHOICES):
-                out[(sat, metric)] = CHOICES[index]
-    return out
+    stored = stored_values(store, CHOICE_METRIC, model_name, start, end)
+    return {key: CHOICES[int(index)] for key, index in stored.items() if 0 <= index < len(CHOICES)}
 
 
 def learn_series_choice(
@@ -167,11 +155,4 @@ def _angle_delta(delta: np.ndarray, period: float | None) -> np.ndarray:
 
 def choice_line(key: SeriesKey, model_name: str, picked: str, now_s: float) -> bytes:
     """One /api/v1/import JSON line storing ``picked`` for ``key`` at ``now_s``."""
-    labels: dict[str, Any] = {
-        "__name__": CHOICE_METRIC,
-        "satellite_id": key[0],
-        "metric": key[1],
-        "model": model_name,
-    }
-    row = {"metric": labels, "values": [CHOICES.index(picked)], "timestamps": [int(now_s * 1000)]}
-    return json.dumps(row).encode() + b"\n"
+    return value_line(CHOICE_METRIC, key, model_name, CHOICES.index(picked), now_s)

@@ -12,9 +12,10 @@ model's, without a threshold.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -32,6 +33,11 @@ BUDGET_S = 0.25
 A learning takes about 20–100 ms on this machine's CPU (an export of 2 h at 1 Hz and
 up to 800 windows through Triton), so a batch learns a few and a fleet's first hour of
 series is learned within a few ticks."""
+
+
+SeriesKey = tuple[str, str]
+"""(satellite, metric)."""
+Learned = TypeVar("Learned")
 
 
 class LearningBudget:
@@ -87,3 +93,54 @@ def recent_values(store: HistoryStore, key: tuple[str, str], now_s: float) -> np
         metric_selector(metric, satellite_id), start=now_s - LOOKBACK_S, end=now_s
     )
     return np.asarray(history[0].values if history else [], dtype=np.float64)
+
+
+def current_or_learned(
+    wanted: Sequence[SeriesKey],
+    known: dict[SeriesKey, Learned],
+    learn: Callable[[SeriesKey], Learned | None],
+    line: Callable[[SeriesKey, Learned], bytes],
+    store: HistoryStore,
+    budget: LearningBudget | None = None,
+) -> dict[SeriesKey, Learned]:
+    """The ``known`` (stored, current) value of each key in ``wanted``; the keys without
+    one are learned and stored (``line``), at most ``MAX_LEARN_PER_CALL`` and while
+    ``budget`` allows. A key ``learn`` cannot teach (None) is left without a value."""
+    learned = 0
+    for key in wanted:
+        if key in known or learned >= MAX_LEARN_PER_CALL:
+            continue
+        if budget is not None and not budget.allows():
+            break
+        learned += 1
+        value = learn(key)
+        if value is not None:
+            store.import_lines(line(key, value))
+            known[key] = value
+    return {key: known[key] for key in wanted if key in known}
+
+
+def stored_values(
+    store: HistoryStore, name: str, model_name: str, start: float, end: float
+) -> dict[SeriesKey, float]:
+    """The newest value of every series' ``name`` parameter for ``model_name`` stored in
+    [start, end]."""
+    out: dict[SeriesKey, float] = {}
+    for s in store.export(f'{{__name__="{name}",model="{model_name}"}}', start=start, end=end):
+        sat, metric = s.labels.get("satellite_id"), s.labels.get("metric")
+        if sat and metric and s.values:
+            out[(sat, metric)] = float(s.values[-1])
+    return out
+
+
+def value_line(name: str, key: SeriesKey, model_name: str, value: float, now_s: float) -> bytes:
+    """One /api/v1/import JSON line storing the ``name`` parameter of ``key`` for
+    ``model_name`` at ``now_s``."""
+    labels: dict[str, Any] = {
+        "__name__": name,
+        "satellite_id": key[0],
+        "metric": key[1],
+        "model": model_name,
+    }
+    row = {"metric": labels, "values": [value], "timestamps": [int(now_s * 1000)]}
+    return json.dumps(row).encode() + b"\n"

@@ -16,11 +16,10 @@ threshold.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -33,10 +32,13 @@ from satmon.contract.forecast import (
 )
 from satmon.pipeline.learning import (
     MAX_AGE_S,
-    MAX_LEARN_PER_CALL,
     HistoryStore,
     LearningBudget,
+    SeriesKey,
+    current_or_learned,
     recent_values,
+    stored_values,
+    value_line,
 )
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,6 @@ MAX_WINDOWS = 800
 REQUEST_WINDOWS = 256
 """Windows per model request: the models' ``max_batch_size`` (``triton/models/*/config.pbtxt``)."""
 
-SeriesKey = tuple[str, str]
 ThresholdStore = HistoryStore
 
 
@@ -68,31 +69,19 @@ def thresholds_for(
     learning (and storing) those missing or stale, at most ``MAX_LEARN_PER_CALL`` and
     while ``budget`` allows."""
     now = time.time() if now_s is None else now_s
-    wanted = sorted(set(keys))
-    known = stored_thresholds(store, now - MAX_AGE_S, now)
-    learned = 0
-    for key in wanted:
-        if key in known or learned >= MAX_LEARN_PER_CALL:
-            continue
-        if budget is not None and not budget.allows():
-            break
-        learned += 1
-        value = learn_threshold(store, get_model, key, periods.get(key[1]), now)
-        if value is not None:
-            store.import_lines(threshold_line(key, value, now))
-            known[key] = value
-    return {key: known[key] for key in wanted if key in known}
+    return current_or_learned(
+        sorted(set(keys)),
+        stored_thresholds(store, now - MAX_AGE_S, now),
+        lambda key: learn_threshold(store, get_model, key, periods.get(key[1]), now),
+        lambda key, value: threshold_line(key, value, now),
+        store,
+        budget,
+    )
 
 
 def stored_thresholds(store: ThresholdStore, start: float, end: float) -> dict[SeriesKey, float]:
     """The newest stored threshold of every series learned in [start, end]."""
-    match = f'{{__name__="{THRESHOLD_METRIC}",model="{ANOMALY_MODEL}"}}'
-    out: dict[SeriesKey, float] = {}
-    for s in store.export(match, start=start, end=end):
-        sat, metric = s.labels.get("satellite_id"), s.labels.get("metric")
-        if sat and metric and s.values:
-            out[(sat, metric)] = float(s.values[-1])
-    return out
+    return stored_values(store, THRESHOLD_METRIC, ANOMALY_MODEL, start, end)
 
 
 def learn_threshold(
@@ -131,11 +120,4 @@ def history_windows(values: np.ndarray, limit: int = MAX_WINDOWS) -> np.ndarray:
 
 def threshold_line(key: SeriesKey, value: float, now_s: float) -> bytes:
     """One /api/v1/import JSON line storing ``value`` for ``key`` at ``now_s``."""
-    labels: dict[str, Any] = {
-        "__name__": THRESHOLD_METRIC,
-        "satellite_id": key[0],
-        "metric": key[1],
-        "model": ANOMALY_MODEL,
-    }
-    row = {"metric": labels, "values": [value], "timestamps": [int(now_s * 1000)]}
-    return json.dumps(row).encode() + b"\n"
+    return value_line(THRESHOLD_METRIC, key, ANOMALY_MODEL, value, now_s)

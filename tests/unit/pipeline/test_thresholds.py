@@ -17,7 +17,7 @@ from satmon.contract.forecast import (
     anomaly_threshold,
     is_anomalous,
 )
-from satmon.pipeline import thresholds
+from satmon.pipeline import learning, thresholds
 from satmon.pipeline.forecaster import handle_events
 from tests.fakes import FakeVictoriaMetrics
 from tests.unit.pipeline.test_forecaster import request
@@ -81,7 +81,7 @@ def test_a_threshold_is_learned_from_history_stored_and_then_read_back() -> None
     assert stored.values == [first[key]] and stored.timestamps == [int(NOW_S * 1000)]
     again = thresholds.thresholds_for([key], vm, lambda: model, {}, now_s=NOW_S + 60)
     assert again == first and len(model.calls) == len(calls)  # read back, not relearned
-    later = NOW_S + thresholds.MAX_AGE_S + 1
+    later = NOW_S + learning.MAX_AGE_S + 1
     thresholds.thresholds_for([key], vm, lambda: model, {}, now_s=later)
     assert len(model.calls) > len(calls) and len(vm.other_series) == 2  # stale: learned again
 
@@ -103,11 +103,11 @@ def test_a_short_history_teaches_nothing_and_costs_no_model_call() -> None:
 
 
 def test_one_call_learns_a_bounded_number_of_series() -> None:
-    sats = [f"SAT-{i:03d}" for i in range(thresholds.MAX_LEARN_PER_CALL + 3)]
+    sats = [f"SAT-{i:03d}" for i in range(learning.MAX_LEARN_PER_CALL + 3)]
     vm, model = vm_with_history(sats, seconds=600), SpreadScorer()
     keys = [(s, "battery") for s in sats]
     first = thresholds.thresholds_for(keys, vm, lambda: model, {}, now_s=NOW_S)
-    assert len(first) == thresholds.MAX_LEARN_PER_CALL
+    assert len(first) == learning.MAX_LEARN_PER_CALL
     second = thresholds.thresholds_for(keys, vm, lambda: model, {}, now_s=NOW_S + 60)
     assert len(second) == len(keys)
 
