@@ -3,12 +3,16 @@
 ``TritonForecaster(url).forecast(model, windows)`` sends raw windows ``[B, 20]`` and
 returns every output the model declares (``forecast`` ``[B, 10]``; for the VAE also
 ``lower``, ``upper`` ``[B, 10]`` and ``anomaly_score`` ``[B, 1]``) as float32 arrays.
-Use one instance per process; it keeps its connection and the models' metadata.
+Use one instance per process; it keeps the models' metadata and a connection per thread:
+tritonclient's HTTP client runs on gevent, whose greenlets cannot be shared between
+threads ("Cannot switch to a different thread"), and a function host serves requests
+on several threads.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import numpy as np
@@ -31,20 +35,37 @@ class TritonForecaster:
         self.url = url
         self.timeout_s = timeout_s
         self.protocol = "grpc" if url.startswith("grpc://") else "http"
-        address = url.split("://", 1)[-1]
+        self._address = url.split("://", 1)[-1]
         if self.protocol == "grpc":
-            import tritonclient.grpc as client_mod
+            import tritonclient.grpc as grpc_mod
 
-            self._mod: Any = client_mod
-            self._client: Any = client_mod.InferenceServerClient(address)
+            self._mod: Any = grpc_mod
         else:
-            import tritonclient.http as client_mod
+            import tritonclient.http as http_mod
 
-            self._mod = client_mod
-            self._client = client_mod.InferenceServerClient(
-                address, connection_timeout=timeout_s, network_timeout=timeout_s
-            )
+            self._mod = http_mod
+        self._local = threading.local()
+        self._clients: list[Any] = []  # every thread's, for close()
+        self._clients_lock = threading.Lock()
         self._outputs: dict[str, list[str]] = {}
+
+    @property
+    def _client(self) -> Any:
+        """This thread's client, made on its first call."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            if self.protocol == "grpc":
+                client = self._mod.InferenceServerClient(self._address)
+            else:
+                client = self._mod.InferenceServerClient(
+                    self._address,
+                    connection_timeout=self.timeout_s,
+                    network_timeout=self.timeout_s,
+                )
+            self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
 
     def forecast(
         self, model: str, windows: np.ndarray, period: float | None = None
@@ -99,7 +120,16 @@ class TritonForecaster:
             return False
 
     def close(self) -> None:
-        self._client.close()
+        """Close every thread's client (a gevent client may only be closed by its own
+        thread; one that refuses is left to the process's exit)."""
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        self._local = threading.local()
+        for client in clients:
+            try:
+                client.close()
+            except Exception as exc:  # another thread's gevent hub
+                log.debug("a Triton client could not be closed from this thread: %s", exc)
 
     def _requested_output(self, name: str) -> Any:
         if self.protocol == "http":

@@ -5,6 +5,8 @@ Against a scratch server: SATMON_TRITON_HTTP_PORT=18500 SATMON_TRITON_GRPC_PORT=
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -127,3 +129,37 @@ def test_bad_window_is_an_error_for_that_request_only(settings: Settings) -> Non
 def test_unknown_model_raises_triton_error(forecaster: TritonForecaster) -> None:
     with pytest.raises(TritonError):
         forecaster.forecast("lstm_timeseries", np.ones((1, 20)))
+
+
+def test_one_http_forecaster_serves_many_threads_at_once(settings: Settings) -> None:
+    """A function host calls one TritonForecaster from its request threads; every
+    concurrent call gets its own answer. (tritonclient's HTTP client shared by threads
+    raises gevent's "Cannot switch to a different thread" or blocks forever; the threads
+    here are daemons with one deadline, so such a hang fails the test.)"""
+    forecaster = TritonForecaster(f"127.0.0.1:{settings.triton_http_port}")
+    windows = [np.linspace(i, i + 1.0, 20)[None, :] for i in range(8)]
+    expected = [forecaster.forecast("transformer", w)["forecast"] for w in windows]
+    start = threading.Barrier(len(windows))
+    answers: dict[int, list[np.ndarray]] = {}
+    errors: list[BaseException] = []
+
+    def calls(i: int) -> None:
+        try:
+            start.wait()
+            answers[i] = [
+                forecaster.forecast("transformer", windows[i])["forecast"] for _ in range(25)
+            ]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=calls, args=(i,), daemon=True) for i in range(len(windows))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not errors, errors[:3]
+    assert sorted(answers) == list(range(len(windows))), "a thread never finished its calls"
+    for i, got in answers.items():
+        assert all(np.allclose(g, expected[i], atol=1e-5) for g in got), i
+    forecaster.close()
