@@ -107,9 +107,23 @@ class Submit:
                     f"latency {number(job.get('latency_ms'), 1)} ms · anomaly score "
                     f"{number(job.get('anomaly_score'), 3)}"
                 ).classes("text-muted text-sm")
+                stand_in = source_note(job.get("forecast_source"))
+                if stand_in:
+                    ui.label(stand_in).classes("text-muted text-sm").mark("job-source")
             elif job.get("status") == "failed":
                 problem(str(job.get("error") or "no reason given"), "the forecast failed")
                 ui.link("log records of this job", log_view.link(job_id=job_id)).mark("job-logs")
+
+
+def source_note(source: str | None) -> str | None:
+    """A line for a forecast the model did not make, None for the model's own."""
+    if source in ("persistence", "line"):
+        baseline = "the last value repeated" if source == "persistence" else "the fitted line"
+        return (
+            f"forecast: {baseline} ({source}); on this series the model was not better than "
+            "both baselines over its recent history"
+        )
+    return None
 
 
 def result_options(job: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +217,7 @@ class JobsTable:
         "status",
         "trigger",
         "latency_ms",
+        "forecast_source",
         "job_id",
         "logs",
     )

@@ -15,7 +15,7 @@ series ``THRESHOLD_METRIC``); ``is_anomalous`` is the rule that compares them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from cloudevents.http import CloudEvent
@@ -84,6 +84,12 @@ class ForecastRequest(BaseModel):
         return value
 
 
+ForecastSource = Literal["model", "persistence", "line"]
+"""What made a completed job's predictions: the model, or a baseline standing in for it
+on a series where the model was not better (``satmon.forecast.choice``)."""
+FORECAST_SOURCES: tuple[str, ...] = get_args(ForecastSource)
+
+
 class ForecastOutcome(BaseModel):
     """A job's state after the forecaster touched it (started, completed or failed)."""
 
@@ -107,6 +113,7 @@ class ForecastOutcome(BaseModel):
     anomaly_threshold: float | None = None
     error: str | None = None
     latency_ms: float | None = None
+    forecast_source: ForecastSource | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from satmon.contract.forecast import FORECAST_SOURCES
 from satmon.forecast.baselines import linear_trend, persistence
 
-CHOICES = ("model", "persistence", "line")
+CHOICES = FORECAST_SOURCES
 MARGIN = 0.02
 """The model is kept where it was at least this much better than the better baseline."""
 

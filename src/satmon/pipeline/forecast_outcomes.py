@@ -29,6 +29,7 @@ def completed(
     started: datetime,
     latency_ms: float,
     threshold: float | None = None,
+    source: str = "model",
 ) -> CloudEvent:
     forecast = np.asarray(outputs["forecast"][row], dtype=np.float64)[:HORIZON]
     input_ts = [int(t) for t in window.timestamps]
@@ -50,6 +51,7 @@ def completed(
         predictions=[float(v) for v in forecast],
         prediction_timestamps=[_from_ms(t) for t in pred_ts],
         latency_ms=latency_ms,
+        forecast_source=source,
         **extra,
     )
     return outcome_event(TYPE_FORECAST_COMPLETED, result)

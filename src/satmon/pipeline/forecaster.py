@@ -270,14 +270,14 @@ def run_jobs(
             else {}
         )
         picked = _choices([job for job, _ in group], model_name, learning, get_model)
+        sources = [picked.get((job.satellite_id, job.metric), "model") for job, _ in group]
         if picked:
-            keys = [(job.satellite_id, job.metric) for job, _ in group]
-            outputs = apply_choices(
-                outputs, windows, [picked.get(k, "model") for k in keys], period
-            )
+            outputs = apply_choices(outputs, windows, sources, period)
         for row, (job, window) in enumerate(group):
             threshold = thresholds.get((job.satellite_id, job.metric))
-            results.append(completed(job, window, outputs, row, started, latency_ms, threshold))
+            results.append(
+                completed(job, window, outputs, row, started, latency_ms, threshold, sources[row])
+            )
             log.debug("forecast completed in %.1f ms", latency_ms, extra=job_fields(job))
     return results
 

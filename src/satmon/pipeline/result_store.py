@@ -22,7 +22,12 @@ from satmon.contract.events import (
     TYPE_FORECAST_STARTED,
     EventError,
 )
-from satmon.contract.forecast import ForecastRequest, parse_outcome, parse_request
+from satmon.contract.forecast import (
+    ForecastOutcome,
+    ForecastRequest,
+    parse_outcome,
+    parse_request,
+)
 from satmon.contract.rejections import Rejected, parse_each
 from satmon.store.results import COLUMNS, upsert_rows
 
@@ -45,60 +50,58 @@ def row_from_event(event: CloudEvent) -> tuple[Any, ...]:
         req = parse_request(event)
         failure = dead_letter_reason(event)
         if failure is not None:  # the request itself was dead-lettered: the job failed
-            return (
-                req.job_id,
-                req.satellite_id,
-                req.metric,
-                req.model,
-                "failed",
-                req.trigger,
-                req.requested_at,
-                None,
-                datetime.now(UTC),
-                *([None] * 7),
-                failure,
-                None,
+            return _row(
+                _job_columns(req), status="failed", completed_at=datetime.now(UTC), error=failure
             )
         return queued_row(req)
     out = parse_outcome(event)
     completed_at = out.completed_at
     if completed_at is None and status in ("failed", "completed"):
         completed_at = datetime.now(UTC)
-    return (
-        out.job_id,
-        out.satellite_id,
-        out.metric,
-        out.model,
-        status,
-        out.trigger,
-        out.requested_at,
-        out.started_at,
-        completed_at,
-        out.input_window,
-        out.input_timestamps,
-        out.predictions,
-        out.prediction_timestamps,
-        out.lower,
-        out.upper,
-        out.anomaly_score,
-        out.error,
-        out.latency_ms,
+    return _row(
+        _job_columns(out),
+        status=status,
+        started_at=out.started_at,
+        completed_at=completed_at,
+        input_window=out.input_window,
+        input_timestamps=out.input_timestamps,
+        predictions=out.predictions,
+        prediction_timestamps=out.prediction_timestamps,
+        lower_bound=out.lower,
+        upper_bound=out.upper,
+        anomaly_score=out.anomaly_score,
+        error=out.error,
+        latency_ms=out.latency_ms,
+        forecast_source=out.forecast_source,
     )
 
 
 def queued_row(req: ForecastRequest) -> tuple[Any, ...]:
     """The row of a job that waits in the queue: what its ``forecast.requested`` event
     records (the API writes it from the request it just sent, without parsing it back)."""
-    return (
-        req.job_id,
-        req.satellite_id,
-        req.metric,
-        req.model,
-        "queued",
-        req.trigger,
-        req.requested_at,
-        *([None] * 11),
-    )
+    return _row(_job_columns(req), status="queued")
+
+
+def _job_columns(job: ForecastRequest | ForecastOutcome) -> dict[str, Any]:
+    """The columns that describe the job itself, which every event of it carries."""
+    return {
+        "job_id": job.job_id,
+        "satellite_id": job.satellite_id,
+        "metric": job.metric,
+        "model": job.model,
+        "trigger": job.trigger,
+        "requested_at": job.requested_at,
+    }
+
+
+def _row(job: dict[str, Any], **values: Any) -> tuple[Any, ...]:
+    """A row in ``COLUMNS`` order; a column not given is None (the upsert keeps what an
+    earlier event stored there)."""
+    unknown = set(values) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"not columns of inference_results: {sorted(unknown)}")
+    given = job | values
+    return tuple(given.get(c) for c in COLUMNS)
 
 
 def dead_letter_reason(event: CloudEvent) -> str | None:

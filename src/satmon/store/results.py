@@ -36,6 +36,7 @@ COLUMNS = (
     "anomaly_score",
     "error",
     "latency_ms",
+    "forecast_source",
 )
 _RANK = "array_position(ARRAY['" + "','".join(STATUS_RANK) + "']::text[], {})"
 # columns a later event may leave empty: an upsert keeps what an earlier event stored

@@ -57,6 +57,7 @@ def test_submit_is_on_kafka_when_answered_and_completes_with_its_forecast(
     assert forecast_times == sorted(forecast_times) and forecast_times[0] > _seconds(stamps[-1])
     assert all(p["lower"] <= p["upper"] for p in done["forecast"])  # the VAE band
     assert done["anomaly_score"] is not None and done["latency_ms"] > 0
+    assert done["forecast_source"] in ("model", "persistence", "line")
 
 
 def test_transformer_job_has_no_band(

@@ -80,6 +80,41 @@ def test_lifecycle_and_late_older_event(client, pg: psycopg.Connection) -> None:
     ).fetchone() == (1,)
 
 
+def test_the_forecast_source_is_stored_and_a_later_event_keeps_it(client, pg) -> None:
+    job = f"test-{uuid.uuid4().hex}"
+    base = {
+        "job_id": job,
+        "satellite_id": "SAT-T",
+        "metric": "battery",
+        "model": "transformer_timeseries",
+        "requested_at": "2026-11-28T10:00:00Z",
+    }
+    done = base | {"predictions": [3.7] * 10, "forecast_source": "persistence"}
+    assert post(client, "io.satmon.forecast.completed.v1", done) == 200
+    assert post(client, "io.satmon.forecast.started.v1", base) == 200  # late, changes nothing
+    source = pg.execute(
+        "SELECT forecast_source FROM inference_results WHERE job_id = %s", (job,)
+    ).fetchone()
+    assert source == ("persistence",)
+
+
+def test_an_unknown_forecast_source_is_refused_and_stores_nothing(client, pg) -> None:
+    job = f"test-{uuid.uuid4().hex}"
+    bad = {
+        "job_id": job,
+        "satellite_id": "SAT-T",
+        "metric": "battery",
+        "model": "vae_timeseries",
+        "requested_at": "2026-11-28T10:00:00Z",
+        "predictions": [1.0] * 10,
+        "forecast_source": "guess",
+    }
+    assert post(client, "io.satmon.forecast.completed.v1", bad) >= 400
+    assert pg.execute(
+        "SELECT count(*) FROM inference_results WHERE job_id = %s", (job,)
+    ).fetchone() == (0,)
+
+
 def test_completion_first_creates_the_row_and_failure_does_not_undo_it(client, pg) -> None:
     job = f"test-{uuid.uuid4().hex}"
     base = {

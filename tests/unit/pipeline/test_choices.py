@@ -85,6 +85,7 @@ def test_a_bad_model_gives_way_to_the_better_baseline_in_completed_forecasts() -
         got = np.asarray(data["predictions"])
         expected = {"persistence": persistence(window)[0], "line": linear_trend(window)[0]}
         assert min(np.abs(got - e).max() for e in expected.values()) < 1e-9, data["model"]
+        assert data["forecast_source"] in expected
         if data["model"] == "vae_timeseries":  # the band moved with the forecast
             assert np.allclose(np.asarray(data["upper"]) - got, 1.0)
 
@@ -94,6 +95,7 @@ def test_a_good_model_is_kept() -> None:
     vm, model = vm_with(wave, time.time()), CycleModel(0.0)
     [(_, result)] = handle_events([request(model="transformer")], vm, lambda: model).records
     assert np.allclose(result.get_data()["predictions"], wave[-10:])
+    assert result.get_data()["forecast_source"] == "model"
     assert vm.other_series[0].values == [0]  # stored: the model
 
 

@@ -150,6 +150,7 @@ def job_result(row: dict[str, Any]) -> JobResult:
         input=inputs,
         anomaly_score=row["anomaly_score"],
         latency_ms=row["latency_ms"],
+        forecast_source=row["forecast_source"],
         error=row["error"],
         updated_at=row["updated_at"],
         links=job_links(row["job_id"]),

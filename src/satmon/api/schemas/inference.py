@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from satmon.contract.events import SATELLITE_ID_PATTERN
+from satmon.contract.forecast import ForecastSource
 
 MetricName = Literal[
     "temperature", "altitude", "velocity", "battery", "solar_power", "latitude", "longitude"
@@ -105,6 +106,7 @@ class JobResult(BaseModel):
                     "input": [{"timestamp": "2026-11-28T10:00:00.000Z", "value": 12.3}],
                     "anomaly_score": 0.12,
                     "latency_ms": 4.1,
+                    "forecast_source": "model",
                     "error": None,
                     "updated_at": "2026-11-28T10:00:00.040Z",
                     "links": {
@@ -129,6 +131,12 @@ class JobResult(BaseModel):
     input: list[InputPoint] = Field(description="the window of 20 points the model read")
     anomaly_score: float | None
     latency_ms: float | None = Field(description="model call time, ms")
+    forecast_source: ForecastSource | None = Field(
+        None,
+        description="what made the forecast: the model, or the baseline that stands in for "
+        "it on this series because the model was not better than both baselines on the "
+        "series' recent history (null until the job completes)",
+    )
     error: str | None = Field(description="why a failed job failed")
     updated_at: datetime
     links: JobLinks

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from satmon.api.schemas.inference import JobStatus
+from satmon.contract.forecast import ForecastSource
 
 
 class JobSummary(BaseModel):
@@ -21,6 +22,9 @@ class JobSummary(BaseModel):
     completed_at: datetime | None
     anomaly_score: float | None
     latency_ms: float | None
+    forecast_source: ForecastSource | None = Field(
+        None, description="the model, or the baseline standing in for it on this series"
+    )
     error: str | None
     updated_at: datetime
 
