@@ -20,6 +20,12 @@ console = Console()
 if not console.is_terminal:  # logs and pipes: wide enough for the tables, no truncation
     console = Console(width=280)
 DEFAULT_REPORT = Path("bench/results/evaluation.json")
+DYNAMIC_TUNED = (
+    ("vae_timeseries", "anomaly"),
+    ("vae_timeseries", "forecast"),
+    ("transformer_timeseries", "forecast"),
+)
+"""The detectors whose dynamic-threshold smoothing ``tune-threshold --rule dynamic`` scores."""
 
 
 def _model_names(model: str) -> list[str]:
@@ -126,16 +132,28 @@ def tune_threshold(
     ] = None,
     nasa: Annotated[Path | None, typer.Option(help="NASA SMAP/MSL folder (train/)")] = None,
     seed: Annotated[int, typer.Option(help="seed of the injected anomalies")] = 0,
+    rule: Annotated[
+        str, typer.Option(help="nominal (quantile and margin) | dynamic (smoothing span)")
+    ] = "nominal",
 ) -> None:
-    """How the anomaly threshold's quantile and margin were chosen: every setting on the
-    NASA training splits with injected anomalies (no test split is read)."""
+    """How the anomaly threshold's settings were chosen: every setting on the NASA
+    training splits with injected anomalies (no test split is read). ``nominal``: the
+    quantile and margin of the VAE's anomaly score; ``dynamic``: the smoothing span of
+    each detector's score."""
     from satmon.forecast.modelio import load_model
-    from satmon.forecast.report import tuning_table
-    from satmon.forecast.synthetic import tune
+    from satmon.forecast.report import span_table, tuning_table
+    from satmon.forecast.synthetic import tune, tune_dynamic
 
     torch_threads()
-    rows = tune(load_model("vae_timeseries", repository), root=nasa, seed=seed)
-    console.print(tuning_table(rows))
+    if rule == "nominal":
+        rows = tune(load_model("vae_timeseries", repository), root=nasa, seed=seed)
+        console.print(tuning_table(rows))
+        return
+    if rule != "dynamic":
+        raise typer.BadParameter(f"expected nominal or dynamic, got {rule!r}", param_hint="--rule")
+    for name, score in DYNAMIC_TUNED:
+        rows = tune_dynamic(load_model(name, repository), score, root=nasa, seed=seed)
+        console.print(span_table(rows, f"{name} / {score}"))
 
 
 @models_app.command("tune-choice")

@@ -1,14 +1,23 @@
-"""Event-level anomaly detection with per-series thresholds learned from nominal history.
+"""Event-level anomaly detection: scores per step, a threshold, Orion's event matching.
 
 A detector turns a series into a score per time step (``window_scores``): the VAE's
 anomaly score of the window ending at that step (what the product alarms on), or the
 absolute error of a model's one-step-ahead forecast of that step (Telemanom's score).
-Its threshold comes from the scores of the series' own nominal history with the rule of
-the forecast contract (``contract.forecast.anomaly_threshold``): for a NASA channel that
-history is its training split, as in the product it is the series' recent past. A score
-that passes the threshold flags the window it was computed on (an alarm says "something
-in these points"), and overlapping flagged windows form one detection. Detections are
-matched to labelled sequences as Orion does (``event_counts``).
+Its threshold comes from one of two rules:
+
+- ``nominal``: the rule of the forecast contract (``contract.forecast.anomaly_threshold``)
+  on the scores of the series' own nominal history: for a NASA channel its training
+  split, as in the product it is the series' recent past;
+- ``dynamic``: the stretch under review judges itself, as Telemanom's nonparametric
+  threshold does: its scores are smoothed (``smooth``), and of the thresholds mean + z ×
+  std the one is kept whose removal of the steps above it lowers the mean and the spread
+  most for the steps and stretches it flags (``dynamic_threshold``). No label is read;
+  the threshold sees the whole stretch, so this rule reviews a span after the fact (as
+  Orion's pipelines do), it does not alarm on a single new window.
+
+A score that passes the threshold flags the window it was computed on (an alarm says
+"something in these points"), and overlapping flagged windows form one detection.
+Detections are matched to labelled sequences as Orion does (``event_counts``).
 """
 
 from __future__ import annotations
@@ -26,6 +35,13 @@ Span = tuple[int, int]
 EXTENT = WINDOW
 """Steps a flagged score covers, ending at the step it belongs to: the window it was
 computed from."""
+RULES = ("nominal", "dynamic")
+SMOOTHING_SPANS = {"anomaly": 10, "forecast": 30}
+"""The dynamic rule's smoothing (EWMA span, in steps) per score, chosen on NASA training
+splits with injected anomalies (``satmon models tune-threshold --rule dynamic``): the
+VAE's anomaly score is already a window's, the one-step error is a single step's."""
+Z_VALUES = tuple(np.arange(2.5, 12.01, 0.5))
+"""Candidate thresholds of the dynamic rule, in standard deviations above the mean."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +51,13 @@ class Detector:
 
     model: str
     score: str
+    rule: str = "nominal"
 
     @property
     def name(self) -> str:
         label = {"anomaly": "anomaly score", "forecast": "one-step error"}[self.score]
-        return f"{self.model.split('_')[0]} / {label}"
+        name = f"{self.model.split('_')[0]} / {label}"
+        return name if self.rule == "nominal" else f"{name}, dynamic threshold"
 
 
 def window_scores(model: Forecaster, series: np.ndarray, score: str) -> np.ndarray:
@@ -80,12 +98,69 @@ def detect(scores: np.ndarray, threshold: float | None, extent: int = EXTENT) ->
     return spans
 
 
+def smooth(scores: np.ndarray, span: int) -> np.ndarray:
+    """Exponentially weighted moving average (``span`` steps) of the finite scores; a NaN
+    step stays NaN and does not move the average. ``span`` ≤ 1 returns the scores."""
+    s = np.asarray(scores, dtype=np.float64)
+    if span <= 1:
+        return s.copy()
+    alpha = 2.0 / (span + 1.0)
+    out = np.full(len(s), np.nan)
+    level = np.nan
+    for i, value in enumerate(s.tolist()):
+        if value == value:  # not NaN
+            level = value if level != level else alpha * value + (1.0 - alpha) * level
+            out[i] = level
+    return out
+
+
+def dynamic_threshold(scores: np.ndarray, z_values: Sequence[float] = Z_VALUES) -> float | None:
+    """The threshold a stretch of (smoothed) scores sets itself: of mean + z × std for
+    each ``z``, the one that most lowers the mean and the standard deviation of what is
+    left once the steps above it are set aside, per step and stretch (squared) it flags,
+    so a few steps far above the rest win over many steps a little above. None without
+    finite scores; a stretch with nothing above any candidate gets the highest one."""
+    s = np.asarray(scores, dtype=np.float64)
+    finite = s[np.isfinite(s)]
+    if len(finite) == 0:
+        return None
+    mean, std = float(finite.mean()), float(finite.std())
+    best, best_value = None, -np.inf
+    for z in z_values:
+        threshold = mean + z * std
+        above = finite > threshold
+        if not above.any():
+            continue
+        rest = finite[~above]
+        drop = (mean - rest.mean()) / mean if mean else 0.0
+        drop += (std - rest.std()) / std if std else 0.0
+        flagged = np.nan_to_num(s, nan=-np.inf) > threshold
+        stretches = int(np.count_nonzero(np.diff(flagged.astype(np.int8)) == 1) + flagged[0])
+        value = drop / (int(above.sum()) + stretches**2)
+        if value > best_value:
+            best, best_value = threshold, value
+    return float(best) if best is not None else mean + float(max(z_values)) * std
+
+
 def detect_series(
-    model: Forecaster, nominal: np.ndarray, series: np.ndarray, score: str
+    model: Forecaster, nominal: np.ndarray, series: np.ndarray, score: str, rule: str = "nominal"
 ) -> tuple[float | None, list[Span]]:
-    """Learn the threshold from ``nominal`` history, then detect in ``series``."""
-    threshold = anomaly_threshold(window_scores(model, nominal, score))
-    return threshold, detect(window_scores(model, series, score), threshold)
+    """Detect in ``series`` with the threshold of ``rule``: learned from ``nominal``
+    history, or (``dynamic``) set by the smoothed scores of ``series`` itself."""
+    scores = window_scores(model, series, score)
+    if rule == "nominal":
+        threshold = anomaly_threshold(window_scores(model, nominal, score))
+        return threshold, detect(scores, threshold)
+    if rule == "dynamic":
+        return detect_dynamic(scores, SMOOTHING_SPANS[score])
+    raise ValueError(f"unknown threshold rule {rule!r}; expected one of {RULES}")
+
+
+def detect_dynamic(scores: np.ndarray, span: int) -> tuple[float | None, list[Span]]:
+    """The dynamic rule on one stretch of scores: smoothed, then its own threshold."""
+    smoothed = smooth(scores, span)
+    threshold = dynamic_threshold(smoothed)
+    return threshold, detect(smoothed, threshold)
 
 
 def event_counts(detected: Sequence[Span], labelled: Sequence[Span]) -> dict[str, int]:

@@ -4,7 +4,8 @@
 ``WindowSet`` per group (metric or channel) and overall: MAE, the ratios to each
 baseline and to the better of the two, and on how many groups each model is worse than
 a baseline. ``detection_report`` runs every detector on every labelled NASA test
-channel with thresholds learned from that channel's training split, and sums event
+channel with thresholds learned from that channel's training split, and with the
+dynamic threshold each test split sets itself (``detection.py``), and sums event
 counts per spacecraft, next to Orion's published counts on the same signals.
 ``evaluate_all`` is what ``satmon models evaluate`` prints.
 """
@@ -31,7 +32,7 @@ from satmon.forecast.datasets import (
     simulated_windows,
     windows_from_series,
 )
-from satmon.forecast.detection import Detector, detect_series, event_counts, prf
+from satmon.forecast.detection import RULES, Detector, detect_series, event_counts, prf
 from satmon.forecast.headroom import simulated_headroom
 from satmon.forecast.inference import point_forecasts
 from satmon.forecast.modelio import Forecaster
@@ -202,6 +203,7 @@ def detection_report(models: dict[str, Forecaster], root: Path) -> dict[str, Any
                 load_nasa_series(chan, "train", root),
                 load_nasa_series(chan, "test", root),
                 detector.score,
+                detector.rule,
             )
             counts = event_counts(found, labels[chan])
             per_channel[chan] = {**counts, "threshold": threshold, "detected": found}
@@ -222,8 +224,9 @@ def detection_report(models: dict[str, Forecaster], root: Path) -> dict[str, Any
 
 
 def _detectors(models: dict[str, Forecaster]) -> list[Detector]:
-    out = [Detector(ANOMALY_MODEL, "anomaly")] if ANOMALY_MODEL in models else []
-    return out + [Detector(name, "forecast") for name in models]
+    scored = [(ANOMALY_MODEL, "anomaly")] if ANOMALY_MODEL in models else []
+    scored += [(name, "forecast") for name in models]
+    return [Detector(model, score, rule) for rule in RULES for model, score in scored]
 
 
 def _totals(rows: Any) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def detection_tables(detection: dict[str, Any], per_channel: bool = True) -> lis
     if per_channel:
         names = list(detection["detectors"])
         chans = list(next(iter(detection["detectors"].values()))["channels"]) if names else []
-        table = Table(title="Detection per channel: TP/FP/FN (threshold from the training split)")
+        table = Table(title="Detection per channel: TP/FP/FN")
         table.add_column("channel")
         for name in names:
             table.add_column(name, justify="right")
@@ -96,6 +96,22 @@ def tuning_table(rows: list[dict[str, Any]]) -> Table:
         table.add_row(
             f"{r['quantile']:g}",
             f"{r['margin']:g}",
+            *(str(r[k]) for k in ("tp", "fp", "fn")),
+            *(f"{r[k]:.3f}" for k in ("precision", "recall", "f1")),
+        )
+    return table
+
+
+def span_table(rows: list[dict[str, Any]], detector: str) -> Table:
+    table = Table(
+        title=f"Dynamic threshold, {detector}: smoothing spans on NASA training splits "
+        "with injected anomalies"
+    )
+    for col in ("span", "TP", "FP", "FN", "precision", "recall", "F1"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(
+            str(r["span"]),
             *(str(r[k]) for k in ("tp", "fp", "fn")),
             *(f"{r[k]:.3f}" for k in ("precision", "recall", "f1")),
         )

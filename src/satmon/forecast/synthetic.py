@@ -6,8 +6,10 @@ every NASA channel's training split is cut in two, the first 60 % is the nominal
 history the threshold is learned from, and the rest gets anomalies injected at random
 (``inject``: spikes, level shifts, noise bursts, stuck values, drifts, sized in units of
 the channel's own spread). ``tune`` scores each candidate setting with the same
-detection and Orion-style event matching as the evaluation, summed over all channels.
-``satmon models tune-threshold`` prints that table.
+detection and Orion-style event matching as the evaluation, summed over all channels;
+``tune_dynamic`` does the same for the dynamic rule's smoothing span (``detection.py``),
+which sees only the injected stretch. ``satmon models tune-threshold`` prints those
+tables.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from satmon.contract.forecast import anomaly_threshold
-from satmon.forecast.detection import Span, detect, event_counts, prf, window_scores
+from satmon.forecast.detection import (
+    Span,
+    detect,
+    detect_dynamic,
+    event_counts,
+    prf,
+    window_scores,
+)
 from satmon.forecast.modelio import Forecaster
 from satmon.forecast.nasa import load_nasa_series, nasa_channels
 
@@ -31,6 +40,7 @@ REPEATS = 5
 """Independent draws of anomalies per channel: about 400 anomalies in all."""
 QUANTILES = (0.99, 0.995, 0.999, 1.0)
 MARGINS = (1.0, 1.25, 1.5, 2.0, 3.0)
+SPANS = (1, 5, 10, 20, 30, 50, 100, 200)
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,42 @@ def tune(
     """Event counts and P / R / F1 of every (quantile, margin) over all channels'
     training splits, each with ``repeats`` independent draws of injected anomalies, best
     F1 first."""
+    cases = _cases(model, score, root, seed, repeats)
+    rows = []
+    for q in quantiles:
+        for m in margins:
+            totals = _totals(
+                (detect(scores, anomaly_threshold(nominal, q, m)), labels)
+                for nominal, scores, labels in cases
+            )
+            rows.append({"quantile": q, "margin": m, **totals, **prf(**totals)})
+    return sorted(rows, key=lambda r: -r["f1"])
+
+
+def tune_dynamic(
+    model: Forecaster,
+    score: str = "anomaly",
+    root: Path | None = None,
+    spans: Sequence[int] = SPANS,
+    seed: int = 0,
+    repeats: int = REPEATS,
+) -> list[dict[str, Any]]:
+    """Event counts and P / R / F1 of the dynamic rule with each smoothing span, on the
+    same injected stretches as ``tune`` (the nominal history is not used), best F1
+    first."""
+    cases = _cases(model, score, root, seed, repeats)
+    rows = []
+    for span in spans:
+        totals = _totals((detect_dynamic(scores, span)[1], labels) for _, scores, labels in cases)
+        rows.append({"span": span, **totals, **prf(**totals)})
+    return sorted(rows, key=lambda r: -r["f1"])
+
+
+def _cases(
+    model: Forecaster, score: str, root: Path | None, seed: int, repeats: int
+) -> list[tuple[np.ndarray, np.ndarray, list[Span]]]:
+    """Per channel and draw: the nominal history's scores, the injected stretch's scores
+    and its labelled spans."""
     rng = np.random.default_rng(seed)
     cases = []
     for chan in nasa_channels(root, "train"):
@@ -92,13 +138,12 @@ def tune(
             injected = inject(s[cut:], rng)
             scores = window_scores(model, injected.series, score)
             cases.append((nominal, scores, injected.labels))
-    rows = []
-    for q in quantiles:
-        for m in margins:
-            totals = {"tp": 0, "fp": 0, "fn": 0}
-            for nominal, scores, labels in cases:
-                threshold = anomaly_threshold(nominal, q, m)
-                for key, value in event_counts(detect(scores, threshold), labels).items():
-                    totals[key] += value
-            rows.append({"quantile": q, "margin": m, **totals, **prf(**totals)})
-    return sorted(rows, key=lambda r: -r["f1"])
+    return cases
+
+
+def _totals(found: Any) -> dict[str, int]:
+    totals = {"tp": 0, "fp": 0, "fn": 0}
+    for detected, labels in found:
+        for key, value in event_counts(detected, labels).items():
+            totals[key] += value
+    return totals

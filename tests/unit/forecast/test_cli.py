@@ -52,3 +52,9 @@ def test_unknown_model_is_a_usage_error() -> None:
     result = CliRunner().invoke(models_app, ["train", "--model", "lstm"])
     assert result.exit_code != 0
     assert "expected vae, transformer or all" in result.output
+
+
+def test_an_unknown_threshold_rule_is_a_usage_error() -> None:
+    result = CliRunner().invoke(models_app, ["tune-threshold", "--rule", "magic"])
+    assert result.exit_code != 0
+    assert "expected nominal or dynamic" in result.output

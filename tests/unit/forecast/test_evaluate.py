@@ -83,7 +83,14 @@ def test_detection_report_sums_per_spacecraft_next_to_orion(tmp_path: Path) -> N
             "f1": 1.0,
         }
     }
-    assert set(report["detectors"]) == {"vae / anomaly score", "vae / one-step error"}
+    assert set(report["detectors"]) == {
+        "vae / anomaly score",
+        "vae / one-step error",
+        "vae / anomaly score, dynamic threshold",
+        "vae / one-step error, dynamic threshold",
+    }
+    dynamic = report["detectors"]["vae / anomaly score, dynamic threshold"]["totals"]
+    assert dynamic["MSL, all 1 channels"]["tp"] == 1
 
 
 def test_forecasts_made_elsewhere_are_scored_like_a_model() -> None:
