@@ -125,18 +125,19 @@ def dynamic_threshold(scores: np.ndarray, z_values: Sequence[float] = Z_VALUES) 
     if len(finite) == 0:
         return None
     mean, std = float(finite.mean()), float(finite.std())
+    filled = np.nan_to_num(s, nan=-np.inf)  # a missing step is never flagged
     best, best_value = None, -np.inf
     for z in z_values:
         threshold = mean + z * std
-        above = finite > threshold
-        if not above.any():
+        flagged = filled > threshold
+        steps = int(np.count_nonzero(flagged))
+        if not steps:
             continue
-        rest = finite[~above]
+        rest = finite[finite <= threshold]
         drop = (mean - rest.mean()) / mean if mean else 0.0
         drop += (std - rest.std()) / std if std else 0.0
-        flagged = np.nan_to_num(s, nan=-np.inf) > threshold
         stretches = int(np.count_nonzero(np.diff(flagged.astype(np.int8)) == 1) + flagged[0])
-        value = drop / (int(above.sum()) + stretches**2)
+        value = drop / (steps + stretches**2)
         if value > best_value:
             best, best_value = threshold, value
     return float(best) if best is not None else mean + float(max(z_values)) * std
